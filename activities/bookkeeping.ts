@@ -1,0 +1,124 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../src/config.js';
+import type { Database } from '../src/store/db.js';
+import { countEntitiesOfOperation, memoryIdsOfOperation } from '../src/store/memories.js';
+import { finishOperation, getOperationById, insertOperation, markRunning } from '../src/store/operations.js';
+import { dropItems, listFailures, stageItems } from '../src/store/retain-items.js';
+import { BANK_ID } from '../src/temporal/search-attributes.js';
+import { bankQueueWorkflow } from '../workflows/bank-queue.js';
+import {
+  bankQueueWorkflowId,
+  enqueueSignal,
+  type OperationStatus,
+  type OperationType,
+  type QueueEntry,
+  type RetainItemInput,
+} from '../workflows/definitions.js';
+import type { OperationOutcome } from '../workflows/lifecycle.js';
+
+export interface RegisterOperationInput {
+  operationId: string;
+  bankId: string;
+  type: OperationType;
+  workflowId: string;
+  createdAt: string;
+  params: Record<string, unknown>;
+  items?: RetainItemInput[] | undefined;
+}
+
+/**
+ * Makes sure the operation's row exists. API submits wrote it already; a start from another workflow
+ * creates it here, with its documents, in one transaction.
+ */
+export async function registerOperation(
+  db: Database,
+  input: RegisterOperationInput,
+): Promise<{ total: number }> {
+  const existing = await getOperationById(db, input.operationId);
+  if (existing) return { total: existing.total };
+  return db.transaction(async (tx) => {
+    const inserted = await insertOperation(tx, {
+      id: input.operationId,
+      bankId: input.bankId,
+      type: input.type,
+      total: input.items?.length ?? 0,
+      params: input.params,
+      workflowId: input.workflowId,
+      createdAt: new Date(input.createdAt),
+    });
+    if ('conflict' in inserted) {
+      throw new Error(`a ${input.type} operation is already pending in bank ${input.bankId}`);
+    }
+    if (inserted.created && input.items) await stageItems(tx, input.operationId, input.items);
+    return { total: inserted.row.total };
+  });
+}
+
+/** Signal-with-start: creates the bank's queue workflow when it is not running, then joins its queue. */
+export async function joinBankQueue(
+  client: Client,
+  config: Config,
+  input: { bankId: string; entry: QueueEntry; limit: number },
+): Promise<void> {
+  await client.workflow.signalWithStart(bankQueueWorkflow, {
+    workflowId: bankQueueWorkflowId(input.bankId),
+    taskQueue: config.temporal.taskQueue,
+    args: [{ bankId: input.bankId, limit: input.limit, queue: [], running: [] }],
+    signal: enqueueSignal,
+    signalArgs: [input.entry, input.limit],
+    memo: { bankId: input.bankId },
+    typedSearchAttributes: [{ key: BANK_ID, value: input.bankId }],
+  });
+}
+
+export async function markOperationRunning(
+  db: Database,
+  operationId: string,
+): Promise<{ status: OperationStatus }> {
+  const row = (await markRunning(db, operationId)) ?? (await getOperationById(db, operationId));
+  if (!row) throw new Error(`operation ${operationId} has no row`);
+  return { status: row.status };
+}
+
+/** What a batch retain produced: every memory it wrote, and the items it could not retain. */
+async function retainResult(db: Database, operationId: string, total: number) {
+  const memoryIds = await memoryIdsOfOperation(db, operationId);
+  const failedItems = await listFailures(db, operationId);
+  return {
+    memory_ids: memoryIds,
+    items_count: total,
+    memories_count: memoryIds.length,
+    entities_count: await countEntitiesOfOperation(db, operationId),
+    failed_items: failedItems,
+  };
+}
+
+export async function finishOperationActivity(
+  db: Database,
+  input: { operationId: string; type: OperationType; status: OperationStatus; error: string | null },
+): Promise<OperationOutcome> {
+  const row = await getOperationById(db, input.operationId);
+  if (!row) throw new Error(`operation ${input.operationId} has no row`);
+  let { status, error } = input as { status: 'completed' | 'failed' | 'cancelled'; error: string | null };
+  let result: Record<string, unknown> | null = row.result;
+  if (input.type === 'batch_retain') {
+    const retained = await retainResult(db, input.operationId, row.total);
+    result = retained;
+    if (status === 'completed' && row.total > 0 && retained.failed_items.length === row.total) {
+      status = 'failed';
+      error = `none of the ${row.total} items could be retained; first error: ${retained.failed_items[0]?.reason}`;
+    }
+  }
+  const final = await db.transaction(async (tx) => {
+    const finished = await finishOperation(tx, input.operationId, { status, error, result });
+    if (input.type === 'batch_retain') await dropItems(tx, input.operationId);
+    return finished!;
+  });
+  return {
+    operation_id: final.id,
+    status: final.status,
+    progress: final.progress,
+    total: final.total,
+    error: final.error,
+  };
+}

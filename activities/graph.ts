@@ -1,0 +1,76 @@
+import { Context } from '@temporalio/activity';
+import { computeLinks } from '../src/domain/links.js';
+import type { Database } from '../src/store/db.js';
+import {
+  allLinkable,
+  countUnlinked,
+  type LinkableMemory,
+  nextUnlinked,
+  resetLinks,
+  writeLinks,
+} from '../src/store/graph.js';
+
+export const LINK_OPTIONS = { maxPerKind: 5, similarityThreshold: 0.3, temporalWindowMs: 60 * 60 * 1000 };
+
+export interface GraphChunkInput {
+  operationId: string;
+  bankId: string;
+  cutoff: string;
+  limit: number;
+  progressBefore: number;
+  linksCreatedBefore: number;
+}
+
+/**
+ * The bank's memories as link candidates, kept for the operation's next chunk on this worker: loading them
+ * once per operation rather than once per chunk keeps a large update linear. A retry elsewhere reloads.
+ */
+let universeCache: { operationId: string; memories: LinkableMemory[] } | undefined;
+
+async function universeFor(db: Database, operationId: string, bankId: string): Promise<LinkableMemory[]> {
+  if (universeCache?.operationId !== operationId) {
+    universeCache = { operationId, memories: await allLinkable(db, bankId) };
+  }
+  return universeCache.memories;
+}
+
+export async function prepareGraphUpdate(
+  db: Database,
+  input: { operationId: string; bankId: string; fullRebuild: boolean },
+): Promise<{ total: number; cutoff: string }> {
+  const [now] = await db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+  const cutoff = now!.now;
+  if (input.fullRebuild) await resetLinks(db, input.bankId);
+  const total = await countUnlinked(db, input.bankId, cutoff);
+  await db.query('UPDATE operations SET total = $2 WHERE id = $1', [input.operationId, total]);
+  return { total, cutoff: cutoff.toISOString() };
+}
+
+/** Links the next unlinked memories; links, `linked_at` marks and progress commit together. */
+export async function graphChunk(
+  db: Database,
+  input: GraphChunkInput,
+): Promise<{ processed: number; linksCreated: number }> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const cutoff = new Date(input.cutoff);
+  const sources = await nextUnlinked(db, input.bankId, cutoff, input.limit);
+  if (sources.length === 0) return { processed: 0, linksCreated: 0 };
+  const universe = await universeFor(db, input.operationId, input.bankId);
+  ctx.heartbeat();
+  const links = computeLinks(sources, universe, LINK_OPTIONS);
+  const linksCreated = await db.transaction(async (tx) => {
+    const created = await writeLinks(
+      tx,
+      sources.map((s) => s.id),
+      links,
+    );
+    await tx.query(
+      `UPDATE operations SET progress = $2, result = jsonb_build_object('memories_processed', $2::int,
+         'links_created', $3::int) WHERE id = $1`,
+      [input.operationId, input.progressBefore + sources.length, input.linksCreatedBefore + created],
+    );
+    return created;
+  });
+  return { processed: sources.length, linksCreated };
+}

@@ -1,0 +1,60 @@
+import type { Client } from '@temporalio/client';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import { instrumentActivities } from '../src/metrics.js';
+import type { OperationService } from '../src/operations/service.js';
+import type { Database } from '../src/store/db.js';
+import { getOperationById, toView } from '../src/store/operations.js';
+import type { OperationType } from '../workflows/definitions.js';
+import {
+  finishOperationActivity,
+  joinBankQueue,
+  markOperationRunning,
+  type RegisterOperationInput,
+  registerOperation,
+} from './bookkeeping.js';
+import { type GraphChunkInput, graphChunk, prepareGraphUpdate } from './graph.js';
+import { countEntities, type ObservationsChunkInput, observationsChunk } from './observations.js';
+import { type RetainChunkInput, retainChunk } from './retain.js';
+import { createWebhookActivities } from './webhooks.js';
+
+export interface ActivityDeps {
+  db: Database;
+  client: Client;
+  config: Config;
+  logger: Logger;
+  operations: OperationService;
+  /** Called once an operation has ended (webhook delivery hooks in here). */
+  onOperationEnded?: (operation: ReturnType<typeof toView>) => Promise<void>;
+}
+
+/** Activities close over their dependencies; workflows see only this object's type. */
+export function createActivities(deps: ActivityDeps) {
+  const { db } = deps;
+  // Every activity's duration (and the operation facts some of them return) goes to the metrics registry.
+  return instrumentActivities({
+    registerOperation: (input: RegisterOperationInput) => registerOperation(db, input),
+    joinBankQueue: (input: Parameters<typeof joinBankQueue>[2]) =>
+      joinBankQueue(deps.client, deps.config, input),
+    markRunning: (operationId: string) => markOperationRunning(db, operationId),
+    finishOperation: (input: Parameters<typeof finishOperationActivity>[1]) =>
+      finishOperationActivity(db, input),
+    retainChunk: (input: RetainChunkInput) => retainChunk(db, input),
+    prepareGraphUpdate: (input: Parameters<typeof prepareGraphUpdate>[1]) => prepareGraphUpdate(db, input),
+    graphChunk: (input: GraphChunkInput) => graphChunk(db, input),
+    countEntities: (input: Parameters<typeof countEntities>[1]) => countEntities(db, input),
+    observationsChunk: (input: ObservationsChunkInput) => observationsChunk(db, input),
+    /** Follow-up work after a completed batch retain, and notifications for every ending. */
+    afterOperation: async (input: { operationId: string; bankId: string; type: OperationType }) => {
+      const row = await getOperationById(db, input.operationId);
+      if (!row) return;
+      if (row.type === 'batch_retain' && row.status === 'completed') {
+        await deps.operations.scheduleFollowUps(input.bankId);
+      }
+      await deps.onOperationEnded?.(toView(row));
+    },
+    ...createWebhookActivities(deps),
+  });
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,64 @@
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { synthesizeObservation } from '../src/domain/observations.js';
+import type { Database } from '../src/store/db.js';
+import {
+  countEntities as countBankEntities,
+  memoriesOfEntities,
+  nextEntities,
+  saveObservation,
+} from '../src/store/entities.js';
+
+export interface ObservationsChunkInput {
+  operationId: string;
+  bankId: string;
+  entityIds: string[] | null;
+  afterId: string;
+  limit: number;
+  progressBefore: number;
+  updatedBefore: number;
+}
+
+export function countEntities(
+  db: Database,
+  input: { bankId: string; entityIds: string[] | null },
+): Promise<number> {
+  return countBankEntities(db, input.bankId, input.entityIds);
+}
+
+/** Rewrites the observations of the next entities in id order; progress is absolute, so retries are harmless. */
+export async function observationsChunk(
+  db: Database,
+  input: ObservationsChunkInput,
+): Promise<{ processed: number; updated: number; lastId: string }> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const entities = await nextEntities(db, input.bankId, input.entityIds, input.afterId, input.limit);
+  if (entities.length === 0) return { processed: 0, updated: 0, lastId: input.afterId };
+  const memories = await memoriesOfEntities(
+    db,
+    entities.map((e) => e.id),
+  );
+  const byEntity = new Map<string, typeof memories>();
+  for (const m of memories) byEntity.set(m.entity_id, [...(byEntity.get(m.entity_id) ?? []), m]);
+  if (ctx.cancellationSignal.aborted) throw new CancelledFailure('observations chunk cancelled');
+  const observations = entities.map((entity) => ({
+    entity,
+    observation: synthesizeObservation(
+      entity,
+      (byEntity.get(entity.id) ?? []).map((m) => ({ id: m.id, text: m.text, createdAt: m.created_at })),
+    ),
+  }));
+  const updated = observations.filter((o) => o.observation !== null).length;
+  await db.transaction(async (tx) => {
+    for (const { entity, observation } of observations) {
+      await saveObservation(tx, input.bankId, entity.id, input.operationId, observation);
+    }
+    await tx.query(
+      `UPDATE operations SET progress = $2, result = jsonb_build_object('entities_processed', $2::int,
+         'observations_updated', $3::int) WHERE id = $1`,
+      [input.operationId, input.progressBefore + entities.length, input.updatedBefore + updated],
+    );
+  });
+  return { processed: entities.length, updated, lastId: entities.at(-1)!.id };
+}

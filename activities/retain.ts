@@ -1,0 +1,42 @@
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { prepareItems } from '../src/retain/prepare.js';
+import type { Database } from '../src/store/db.js';
+import { writeMemories } from '../src/store/memories.js';
+import { loadUnprocessed, markProcessed } from '../src/store/retain-items.js';
+
+/** Items per transaction: small enough that a heartbeat (and so a cancel) is never far away. */
+const WRITE_BATCH = 25;
+
+export interface RetainChunkInput {
+  operationId: string;
+  bankId: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * Retains items [start, end) of an operation. Items already done by an earlier attempt are skipped, and each
+ * batch's memories and progress commit together, so retries neither duplicate nor lose anything.
+ */
+export async function retainChunk(db: Database, input: RetainChunkInput): Promise<{ processed: number }> {
+  const ctx = Context.current();
+  const items = await loadUnprocessed(db, input.operationId, input.start, input.end);
+  let processed = 0;
+  for (let i = 0; i < items.length; i += WRITE_BATCH) {
+    ctx.heartbeat({ nextIndex: items[i]?.item_index });
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('retain chunk cancelled');
+    const batch = items.slice(i, i + WRITE_BATCH);
+    const prepared = prepareItems(input.bankId, input.operationId, batch);
+    processed += await db.transaction(async (tx) => {
+      await writeMemories(tx, input.bankId, input.operationId, prepared.memories, prepared.entities);
+      return markProcessed(
+        tx,
+        input.operationId,
+        batch.map((item) => item.item_index),
+        prepared.failures,
+      );
+    });
+  }
+  return { processed };
+}

@@ -1,0 +1,75 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Config } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import { metrics } from '../src/metrics.js';
+import type { Database } from '../src/store/db.js';
+import { loadDelivery, markDeliveryFailed, recordAttempt } from '../src/store/webhooks.js';
+import { sendSigned } from '../src/webhooks/send.js';
+
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_RETRY_INTERVAL_MS = 3_600_000;
+
+export interface DeliverWebhookInput {
+  webhookId: string;
+  eventId: string;
+  /** The workflow's first retry delay, to tell the log when the next attempt is due. */
+  retryInitialIntervalMs: number;
+}
+
+/**
+ * One delivery attempt. The outcome is written to the delivery log before the activity answers, so the log
+ * shows every attempt; a failure throws so Temporal schedules the next one with backoff.
+ */
+export function createWebhookActivities(deps: { db: Database; config: Config; logger: Logger }) {
+  const { db, config, logger } = deps;
+  return {
+    deliverWebhook: async (
+      input: DeliverWebhookInput,
+    ): Promise<{ status: 'delivered' | 'failed' | 'skipped' }> => {
+      const delivery = await loadDelivery(db, input.webhookId, input.eventId);
+      if (!delivery) return { status: 'skipped' }; // the webhook was deleted
+      if (delivery.status !== 'pending')
+        return { status: delivery.status === 'delivered' ? 'delivered' : 'failed' };
+      if (!delivery.enabled) {
+        await markDeliveryFailed(db, input.webhookId, input.eventId, 'webhook disabled before delivery');
+        return { status: 'skipped' };
+      }
+      const outcome = await sendSigned({
+        url: delivery.url,
+        eventId: delivery.event_id,
+        body: delivery.payload,
+        secret: delivery.secret,
+        allowPrivate: config.webhookAllowPrivate,
+        timeoutMs: REQUEST_TIMEOUT_MS,
+      });
+      metrics.webhookDeliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
+      if (outcome.ok) {
+        await recordAttempt(db, delivery.delivery_id, {
+          statusCode: outcome.statusCode,
+          error: null,
+          delivered: true,
+          nextAttemptAt: null,
+        });
+        return { status: 'delivered' };
+      }
+      const { attempt } = Context.current().info;
+      const delay = Math.min(input.retryInitialIntervalMs * 2 ** (attempt - 1), MAX_RETRY_INTERVAL_MS);
+      await recordAttempt(db, delivery.delivery_id, {
+        statusCode: outcome.statusCode,
+        error: outcome.error,
+        delivered: false,
+        nextAttemptAt: outcome.refused ? null : new Date(Date.now() + delay),
+        final: outcome.refused,
+      });
+      logger.info(
+        { webhookId: input.webhookId, eventId: input.eventId, attempt, statusCode: outcome.statusCode },
+        'webhook delivery attempt failed',
+      );
+      const message = outcome.error ?? 'delivery failed';
+      if (outcome.refused) throw ApplicationFailure.nonRetryable(message, 'WebhookAddressRefused');
+      throw ApplicationFailure.retryable(message, 'WebhookDeliveryFailed');
+    },
+    markWebhookDeliveryFailed: (input: { webhookId: string; eventId: string; error: string }) =>
+      markDeliveryFailed(db, input.webhookId, input.eventId, input.error),
+  };
+}

@@ -1,0 +1,33 @@
+import { Hono } from 'hono';
+import { apiKeyAuth } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { errorBody, handleError } from './errors.js';
+import { entityRoutes } from './routes/entities.js';
+import { eventRoutes } from './routes/events.js';
+import { maintenanceRoutes } from './routes/maintenance.js';
+import { memoryRoutes } from './routes/memories.js';
+import { metaRoutes } from './routes/meta.js';
+import { operationRoutes } from './routes/operations.js';
+import { webhookRoutes } from './routes/webhooks.js';
+
+export const BANK_PATH = '/v1/default/banks/:bank_id';
+
+export function createApp(deps: AppDeps) {
+  const app = new Hono();
+  app.onError(handleError(deps.logger));
+  app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', apiKeyAuth(deps.config.apiKeys));
+
+  app.get('/health', async (c) => {
+    const report = await deps.health();
+    return c.json(report, report.status === 'ok' ? 200 : 503);
+  });
+  app.route(`${BANK_PATH}/operations`, operationRoutes(deps));
+  app.route(`${BANK_PATH}/operations`, eventRoutes(deps));
+  app.route(`${BANK_PATH}/memories`, memoryRoutes(deps));
+  app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
+  app.route(BANK_PATH, maintenanceRoutes(deps));
+  app.route(`${BANK_PATH}/webhooks`, webhookRoutes(deps));
+  app.route('/', metaRoutes(deps));
+  return app;
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { ServiceError } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+export function errorBody(code: string, message: string) {
+  return { error: { code, message } };
+}
+
+/** Every failure leaves the API in one JSON shape with a stable code. */
+export function handleError(logger: Logger) {
+  return (error: Error, c: Context) => {
+    if (error instanceof ServiceError) {
+      return c.json(errorBody(error.code, error.message), error.status as ContentfulStatusCode);
+    }
+    if (error instanceof HTTPException) {
+      const status = error.status as ContentfulStatusCode;
+      const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'invalid_request';
+      return c.json(errorBody(code, error.message || 'bad request'), status);
+    }
+    if (isUnavailable(error)) {
+      logger.warn({ err: error, path: c.req.path }, 'dependency unavailable');
+      return c.json(
+        errorBody('unavailable', `a backing service is unavailable, retry shortly: ${error.message}`),
+        503,
+      );
+    }
+    logger.error({ err: error, path: c.req.path }, 'request failed');
+    return c.json(errorBody('internal', 'internal error; the server log has the details'), 500);
+  };
+}
+
+/** Connection failures to the database or Temporal mean "try again", not "bug". */
+function isUnavailable(error: Error): boolean {
+  const text = `${error.name} ${error.message} ${(error as { code?: string }).code ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P03|connection terminated|Connection terminated|UNAVAILABLE|ServiceError|DEADLINE_EXCEEDED|TransportError/i.test(
+    text,
+  );
+}

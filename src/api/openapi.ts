@@ -1,0 +1,494 @@
+import { z } from 'zod';
+import { OPERATION_STATUSES } from '../operations/types.js';
+import {
+  cancelledListSchema,
+  entityListSchema,
+  entitySchema,
+  healthSchema,
+  memoryLinksSchema,
+  memoryListSchema,
+  memorySchema,
+  operationListSchema,
+  recallResultSchema,
+  retainSyncSchema,
+} from './response-schemas.js';
+import {
+  bankParams,
+  cancelManyBody,
+  entityParams,
+  errorSchema,
+  graphUpdateBody,
+  listMemoriesQuery,
+  listOperationsQuery,
+  memoryParams,
+  operationParams,
+  operationSchema,
+  pageQuery,
+  recallBody,
+  regenerateObservationsBody,
+  retainBody,
+} from './schemas.js';
+import {
+  createWebhookBody,
+  deliveryListSchema,
+  updateWebhookBody,
+  webhookCreatedSchema,
+  webhookEventSchema,
+  webhookListSchema,
+  webhookParams,
+  webhookSchema,
+} from './webhook-schemas.js';
+
+// Every route the app serves, with the zod schemas that validate its input and describe its answers. The
+// document is generated from this table; a test checks that the table covers every route of the app and that
+// real answers match what it says.
+
+type Method = 'get' | 'post' | 'patch' | 'delete';
+
+interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Defaults to application/json. */
+  contentType?: string;
+}
+
+export interface RouteDoc {
+  method: Method;
+  /** OpenAPI style: `{bank_id}`. */
+  path: string;
+  summary: string;
+  description?: string;
+  tag: string;
+  params?: z.ZodObject;
+  query?: z.ZodObject;
+  headers?: { name: string; description: string }[];
+  body?: z.ZodType;
+  responses: Record<number, ResponseDoc>;
+  /** Reachable without an API key. */
+  open?: boolean;
+}
+
+const BANK = '/v1/default/banks/{bank_id}';
+
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: the message names each offending field (`invalid_request`)',
+  401: 'Missing or unknown API key (`unauthorized`)',
+  403: 'The API key may not access this bank (`forbidden`)',
+  404: 'No such resource in this bank (`not_found`)',
+  409: 'Conflicts with the current state (`conflict`)',
+  413: 'Request too large (`payload_too_large`)',
+  503: 'A backing service is unavailable; retry shortly (`unavailable`)',
+};
+
+function errors(...statuses: number[]): Record<number, ResponseDoc> {
+  return Object.fromEntries(
+    [...statuses, 401, 403, 503].map((status) => [
+      status,
+      { description: ERROR_DESCRIPTIONS[status] ?? 'Error', schema: errorSchema },
+    ]),
+  );
+}
+
+const json = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema });
+
+export const ROUTES: RouteDoc[] = [
+  // ---- operations
+  {
+    method: 'get',
+    path: `${BANK}/operations`,
+    tag: 'Operations',
+    summary: 'List operations, newest first',
+    params: bankParams,
+    query: listOperationsQuery,
+    responses: {
+      200: json('A page of operations with the total count', operationListSchema),
+      ...errors(400),
+    },
+  },
+  {
+    method: 'post',
+    path: `${BANK}/operations/cancel`,
+    tag: 'Operations',
+    summary: 'Cancel every pending operation of the bank',
+    params: bankParams,
+    body: cancelManyBody,
+    responses: { 200: json('The operations that were cancelled', cancelledListSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/operations/{operation_id}`,
+    tag: 'Operations',
+    summary: 'Get one operation',
+    description: 'While the operation runs, `progress` comes from the workflow itself.',
+    params: operationParams,
+    responses: { 200: json('The operation', operationSchema), ...errors(400, 404) },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/operations/{operation_id}`,
+    tag: 'Operations',
+    summary: 'Cancel an operation',
+    description:
+      'A pending operation is cancelled at once; a running one stops after its in-flight writes. Answers 202 ' +
+      'when it had not stopped after a few seconds.',
+    params: operationParams,
+    responses: {
+      200: json('The cancelled operation', operationSchema),
+      202: json('The operation, still stopping', operationSchema),
+      ...errors(400, 404, 409),
+    },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/operations/{operation_id}/events`,
+    tag: 'Operations',
+    summary: 'Live progress as Server-Sent Events',
+    description:
+      'Sends the current state at once, then an `operation` event (`data`: the operation JSON) for every ' +
+      'change of status or progress (at most a few a second), and closes after the terminal state. Event ids ' +
+      'grow with the state (status rank × 10⁹ + progress), so reconnecting with `Last-Event-ID` resumes with ' +
+      'newer states only.',
+    params: operationParams,
+    headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
+    responses: {
+      200: {
+        description: '`text/event-stream` of `event: operation` frames',
+        contentType: 'text/event-stream',
+        schema: z.string(),
+      },
+      ...errors(400, 404),
+    },
+  },
+  // ---- memories
+  {
+    method: 'post',
+    path: `${BANK}/memories`,
+    tag: 'Memories',
+    summary: 'Retain documents (batch)',
+    description:
+      'With `async: true` the batch runs as a `batch_retain` operation: 202 with the operation at once. ' +
+      'Otherwise (at most 100 items and 100 KB) the memories are written in the request.',
+    params: bankParams,
+    body: retainBody,
+    responses: {
+      200: json('Retained synchronously', retainSyncSchema),
+      202: json('Accepted: the batch_retain operation', operationSchema),
+      ...errors(400, 409, 413),
+    },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/memories`,
+    tag: 'Memories',
+    summary: 'List memories',
+    params: bankParams,
+    query: listMemoriesQuery,
+    responses: { 200: json('A page of memories', memoryListSchema), ...errors(400) },
+  },
+  {
+    method: 'post',
+    path: `${BANK}/memories/recall`,
+    tag: 'Memories',
+    summary: 'Recall memories matching a query',
+    params: bankParams,
+    body: recallBody,
+    responses: { 200: json('Best matches first', recallResultSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/memories/{memory_id}`,
+    tag: 'Memories',
+    summary: 'Get one memory',
+    params: memoryParams,
+    responses: { 200: json('The memory', memorySchema), ...errors(400, 404) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/memories/{memory_id}/links`,
+    tag: 'Memories',
+    summary: "A memory's links (written by graph_update)",
+    params: memoryParams,
+    responses: { 200: json('Links in both directions', memoryLinksSchema), ...errors(400, 404) },
+  },
+  // ---- entities
+  {
+    method: 'get',
+    path: `${BANK}/entities`,
+    tag: 'Entities',
+    summary: 'List entities',
+    params: bankParams,
+    query: pageQuery,
+    responses: { 200: json('A page of entities', entityListSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/entities/{entity_id}`,
+    tag: 'Entities',
+    summary: 'Get one entity with its observation',
+    params: entityParams,
+    responses: { 200: json('The entity', entitySchema), ...errors(400, 404) },
+  },
+  // ---- maintenance operations
+  {
+    method: 'post',
+    path: `${BANK}/graph/update`,
+    tag: 'Operations',
+    summary: 'Start a graph_update operation',
+    description: 'A pending graph_update of the bank is reused rather than queued twice.',
+    params: bankParams,
+    body: graphUpdateBody,
+    responses: { 202: json('The graph_update operation', operationSchema), ...errors(400, 409) },
+  },
+  {
+    method: 'post',
+    path: `${BANK}/observations/regenerate`,
+    tag: 'Operations',
+    summary: 'Start a regenerate_observations operation',
+    description: 'A pending regenerate_observations of the bank is reused rather than queued twice.',
+    params: bankParams,
+    body: regenerateObservationsBody,
+    responses: { 202: json('The regenerate_observations operation', operationSchema), ...errors(400, 409) },
+  },
+  // ---- webhooks
+  {
+    method: 'post',
+    path: `${BANK}/webhooks`,
+    tag: 'Webhooks',
+    summary: 'Register a webhook',
+    description:
+      'Each event is POSTed with `webhook-id`, `webhook-timestamp` and `webhook-signature: v1=<hex HMAC-SHA256 ' +
+      'of "timestamp.body">` headers. Without a `secret` one is generated and returned once, in this answer. ' +
+      'URLs on loopback, private or link-local addresses are refused unless the server allows them.',
+    params: bankParams,
+    body: createWebhookBody,
+    responses: { 201: json('The webhook', webhookCreatedSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/webhooks`,
+    tag: 'Webhooks',
+    summary: "List the bank's webhooks",
+    params: bankParams,
+    responses: { 200: json('The webhooks', webhookListSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/webhooks/{webhook_id}`,
+    tag: 'Webhooks',
+    summary: 'Get one webhook',
+    params: webhookParams,
+    responses: { 200: json('The webhook', webhookSchema), ...errors(400, 404) },
+  },
+  {
+    method: 'patch',
+    path: `${BANK}/webhooks/{webhook_id}`,
+    tag: 'Webhooks',
+    summary: 'Change a webhook (url, events, secret, enabled)',
+    params: webhookParams,
+    body: updateWebhookBody,
+    responses: { 200: json('The webhook', webhookSchema), ...errors(400, 404) },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/webhooks/{webhook_id}`,
+    tag: 'Webhooks',
+    summary: 'Delete a webhook',
+    params: webhookParams,
+    responses: { 204: { description: 'Deleted' }, ...errors(400, 404) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/webhooks/{webhook_id}/deliveries`,
+    tag: 'Webhooks',
+    summary: "A webhook's delivery log, newest first",
+    params: webhookParams,
+    query: pageQuery,
+    responses: {
+      200: json('Deliveries with attempts and last outcome', deliveryListSchema),
+      ...errors(400, 404),
+    },
+  },
+  // ---- service
+  {
+    method: 'get',
+    path: '/health',
+    tag: 'Service',
+    summary: 'Health of the API and what it depends on',
+    open: true,
+    responses: {
+      200: json('Everything answers', healthSchema),
+      503: json('The failing part is named', healthSchema),
+    },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    tag: 'Service',
+    summary: 'This document',
+    responses: { 200: json('OpenAPI 3.1', z.record(z.string(), z.unknown())), ...errors() },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    tag: 'Service',
+    summary: 'Interactive API reference (HTML)',
+    responses: {
+      200: { description: 'HTML page', contentType: 'text/html', schema: z.string() },
+      ...errors(),
+    },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    tag: 'Service',
+    summary: 'Prometheus metrics',
+    description:
+      'Operations started and finished, items processed, activity durations and webhook attempts (this ' +
+      'process), and operations per type and status (the store).',
+    responses: {
+      200: { description: 'Prometheus text format 0.0.4', contentType: 'text/plain', schema: z.string() },
+      ...errors(),
+    },
+  },
+];
+
+type JsonSchema = Record<string, unknown>;
+
+function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  return rest;
+}
+
+function parameters(route: RouteDoc) {
+  const out: Record<string, unknown>[] = [];
+  for (const [where, schema] of [
+    ['path', route.params],
+    ['query', route.query],
+  ] as const) {
+    if (!schema) continue;
+    const s = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
+    for (const [name, property] of Object.entries(s.properties ?? {})) {
+      out.push({
+        name,
+        in: where,
+        required: where === 'path' || (s.required ?? []).includes(name),
+        schema: property,
+      });
+    }
+  }
+  for (const header of route.headers ?? []) {
+    out.push({
+      name: header.name,
+      in: 'header',
+      required: false,
+      description: header.description,
+      schema: { type: 'string' },
+    });
+  }
+  return out;
+}
+
+function operationObject(route: RouteDoc) {
+  const responses = Object.fromEntries(
+    Object.entries(route.responses).map(([status, r]) => [
+      status,
+      {
+        description: r.description,
+        ...(r.schema
+          ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } }
+          : {}),
+      },
+    ]),
+  );
+  const params = parameters(route);
+  return {
+    operationId: operationIdOf(route),
+    summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
+    tags: [route.tag],
+    ...(params.length ? { parameters: params } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses,
+    ...(route.open ? { security: [] } : {}),
+  };
+}
+
+function operationIdOf(route: RouteDoc): string {
+  const words = route.path
+    .replace('/v1/default/banks/{bank_id}', '')
+    .split('/')
+    .filter(Boolean)
+    .map((part) => (part.startsWith('{') ? `by_${part.slice(1, -1)}` : part.replace(/[^A-Za-z0-9]+/g, '_')));
+  return [route.method, ...words].join('_');
+}
+
+let cached: Record<string, unknown> | undefined;
+
+export function openApiDocument(): Record<string, unknown> {
+  if (cached) return cached;
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const route of ROUTES) {
+    paths[route.path] ??= {};
+    paths[route.path]![route.method] = operationObject(route);
+  }
+  cached = {
+    openapi: '3.1.0',
+    info: {
+      title: 'Hindsight (Temporal) API',
+      version: '0.1.0',
+      description:
+        'Memory banks whose long-running operations (batch_retain, graph_update, regenerate_observations) run as ' +
+        'durable Temporal workflows. Errors answer `{ "error": { "code", "message" } }`. ' +
+        `Operation statuses: ${OPERATION_STATUSES.join(', ')}.`,
+    },
+    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    servers: [{ url: '/' }],
+    tags: [
+      { name: 'Operations', description: 'Long-running work, each backed by one Temporal workflow' },
+      { name: 'Memories' },
+      { name: 'Entities' },
+      { name: 'Webhooks', description: 'Signed notifications when operations end' },
+      { name: 'Service' },
+    ],
+    components: {
+      securitySchemes: {
+        bearerAuth: {
+          type: 'http',
+          scheme: 'bearer',
+          description:
+            'Required when the server sets HINDSIGHT_API_KEYS; a key may be limited to some banks.',
+        },
+      },
+    },
+    // Optional: a server without API keys accepts requests without one.
+    security: [{ bearerAuth: [] }, {}],
+    paths,
+    webhooks: {
+      operationEvent: {
+        post: {
+          summary: 'An operation ended (operation.completed, operation.failed, operation.cancelled)',
+          description:
+            'Sent at least once per (event, webhook), retried with exponential backoff for up to 24 hours. ' +
+            'Deduplicate on `id` (also in `webhook-id`). Verify `webhook-signature` with the secret.',
+          parameters: [
+            { name: 'webhook-id', in: 'header', required: true, schema: { type: 'string' } },
+            { name: 'webhook-timestamp', in: 'header', required: true, schema: { type: 'string' } },
+            { name: 'webhook-signature', in: 'header', required: true, schema: { type: 'string' } },
+          ],
+          requestBody: {
+            content: { 'application/json': { schema: jsonSchema(webhookEventSchema, 'output') } },
+          },
+          responses: { '200': { description: 'Any 2xx acknowledges the event; anything else is retried' } },
+        },
+      },
+    },
+  };
+  return cached;
+}

@@ -1,0 +1,108 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { newOperationId } from '../../domain/ids.js';
+import { notFound, tooLarge } from '../../errors.js';
+import { prepareItems } from '../../retain/prepare.js';
+import { linksOf } from '../../store/graph.js';
+import { getMemory, listMemories, recall, writeMemories } from '../../store/memories.js';
+import { ensureBank } from '../../store/operations.js';
+import type { RetainItem } from '../../store/retain-items.js';
+import type { AppDeps } from '../deps.js';
+import {
+  bankParams,
+  listMemoriesQuery,
+  MAX_ITEMS,
+  memoryParams,
+  recallBody,
+  retainBody,
+  SYNC_MAX_BYTES,
+  SYNC_MAX_ITEMS,
+} from '../schemas.js';
+import { jsonBody, validate } from '../validate.js';
+
+export function memoryRoutes(deps: AppDeps) {
+  const limitBody = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw tooLarge(
+        `request body is over ${deps.config.maxBodyBytes} bytes: split the batch into several requests`,
+      );
+    },
+  });
+
+  return new Hono()
+    .post('/', limitBody, async (c) => {
+      const { bank_id } = validate(bankParams, c.req.param(), 'path');
+      const raw = await jsonBody(c.req);
+      const count = (raw as { items?: unknown })?.items;
+      if (Array.isArray(count) && count.length > MAX_ITEMS) {
+        throw tooLarge(`at most ${MAX_ITEMS} items per request (got ${count.length}): split the batch`);
+      }
+      const body = validate(retainBody, raw, 'body');
+      if (body.async) {
+        const { operation } = await deps.operations.submitBatchRetain(bank_id, body.items, body.operation_id);
+        return c.json(operation, 202);
+      }
+      const bytes = Buffer.byteLength(JSON.stringify(body.items));
+      if (body.items.length > SYNC_MAX_ITEMS || bytes > SYNC_MAX_BYTES) {
+        throw tooLarge(
+          `synchronous retain takes at most ${SYNC_MAX_ITEMS} items and ${SYNC_MAX_BYTES / 1024} KB ` +
+            `(got ${body.items.length} items, ${Math.ceil(bytes / 1024)} KB): send it with "async": true`,
+        );
+      }
+      const memoryIds = await retainNow(deps, bank_id, body.items);
+      return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
+    })
+    .get('/', async (c) => {
+      const { bank_id } = validate(bankParams, c.req.param(), 'path');
+      const q = validate(listMemoriesQuery, c.req.query(), 'query');
+      const page = await listMemories(deps.db, {
+        bankId: bank_id,
+        operationId: q.operation_id,
+        documentId: q.document_id,
+        limit: q.limit,
+        offset: q.offset,
+      });
+      return c.json({ bank_id, ...page, limit: q.limit, offset: q.offset });
+    })
+    .post('/recall', async (c) => {
+      const { bank_id } = validate(bankParams, c.req.param(), 'path');
+      const body = validate(recallBody, await jsonBody(c.req), 'body');
+      const results = await recall(deps.db, bank_id, body.query, body.limit ?? 10);
+      return c.json({ bank_id, query: body.query, results });
+    })
+    .get('/:memory_id', async (c) => {
+      const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
+      const memory = await getMemory(deps.db, bank_id, memory_id);
+      if (!memory) throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
+      return c.json(memory);
+    })
+    .get('/:memory_id/links', async (c) => {
+      const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
+      if (!(await getMemory(deps.db, bank_id, memory_id))) {
+        throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
+      }
+      return c.json({ memory_id, links: await linksOf(deps.db, memory_id) });
+    });
+}
+
+/** Small batches are retained in the request, in one transaction; follow-up work is queued as for async. */
+async function retainNow(deps: AppDeps, bankId: string, items: RetainItem[]): Promise<string[]> {
+  const operationId = `sync-${newOperationId()}`;
+  const staged = items.map((item, index) => ({
+    item_index: index,
+    content: item.content,
+    context: item.context ?? null,
+    occurred_at: item.timestamp ? new Date(item.timestamp) : null,
+    document_id: item.document_id ?? null,
+    metadata: item.metadata ?? null,
+    tags: item.tags ?? null,
+  }));
+  const prepared = prepareItems(bankId, operationId, staged);
+  await deps.db.transaction(async (tx) => {
+    await ensureBank(tx, bankId);
+    await writeMemories(tx, bankId, operationId, prepared.memories, prepared.entities);
+  });
+  await deps.operations.scheduleFollowUps(bankId);
+  return prepared.memories.map((m) => m.id);
+}

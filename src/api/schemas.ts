@@ -1,0 +1,90 @@
+import { z } from 'zod';
+import { OPERATION_STATUSES, OPERATION_TYPES } from '../operations/types.js';
+
+// The request schemas validate input and, through the OpenAPI document, describe it: one source for both.
+
+const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
+const idMessage = 'must be 1 to 128 characters of letters, digits, "_", ".", ":" or "-"';
+export const idSchema = z.string().regex(ID_PATTERN, idMessage);
+
+export const bankParams = z.object({ bank_id: idSchema });
+export const operationParams = bankParams.extend({ operation_id: idSchema });
+export const memoryParams = bankParams.extend({ memory_id: idSchema });
+export const entityParams = bankParams.extend({ entity_id: idSchema });
+
+/** Query strings carry text: whole numbers only, in range, or a clear 400. */
+const intParam = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max))
+    .optional()
+    .transform((v) => v ?? fallback);
+
+export const pageQuery = z.object({
+  limit: intParam(1, 100, 20),
+  offset: intParam(0, 100_000_000, 0),
+});
+
+export const listOperationsQuery = pageQuery.extend({
+  status: z.enum(OPERATION_STATUSES).optional(),
+  type: z.enum(OPERATION_TYPES).optional(),
+});
+
+export const listMemoriesQuery = pageQuery.extend({
+  operation_id: idSchema.optional(),
+  document_id: z.string().min(1).max(512).optional(),
+});
+
+export const MAX_ITEMS = 100_000;
+export const SYNC_MAX_ITEMS = 100;
+export const SYNC_MAX_BYTES = 100 * 1024;
+
+export const retainItem = z.strictObject({
+  content: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+  context: z.string().max(10_000).nullish(),
+  timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).nullish(),
+  document_id: z.string().min(1).max(512).nullish(),
+  metadata: z.record(z.string().max(256), z.string().max(10_000)).nullish(),
+  tags: z.array(z.string().min(1).max(256)).max(100).nullish(),
+});
+
+export const retainBody = z.strictObject({
+  items: z.array(retainItem).min(1, 'must hold at least one item'),
+  async: z.boolean().optional(),
+  operation_id: idSchema.optional(),
+});
+
+export const graphUpdateBody = z.strictObject({
+  full_rebuild: z.boolean().optional(),
+  operation_id: idSchema.optional(),
+});
+
+export const regenerateObservationsBody = z.strictObject({
+  entity_ids: z.array(idSchema).min(1).max(10_000).optional(),
+  operation_id: idSchema.optional(),
+});
+
+export const cancelManyBody = z.strictObject({ status: z.literal('pending') });
+
+export const recallBody = z.strictObject({
+  query: z.string().trim().min(1, 'must not be empty').max(2_000),
+  limit: z.number().int().min(1).max(100).optional(),
+});
+
+export const operationSchema = z.object({
+  operation_id: z.string(),
+  bank_id: z.string(),
+  type: z.enum(OPERATION_TYPES),
+  status: z.enum(OPERATION_STATUSES),
+  progress: z.number().int(),
+  total: z.number().int(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+  error: z.string().nullable(),
+  result: z.record(z.string(), z.unknown()).nullable(),
+});
+
+export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { WEBHOOK_EVENT_TYPES } from '../store/webhooks.js';
+import { bankParams, idSchema, operationSchema } from './schemas.js';
+
+export const webhookParams = bankParams.extend({ webhook_id: idSchema });
+
+const webhookUrl = z.string().min(1).max(2048, 'must be at most 2048 characters');
+const webhookEvents = z
+  .array(z.enum(WEBHOOK_EVENT_TYPES))
+  .min(1, 'must name at least one event')
+  .max(WEBHOOK_EVENT_TYPES.length * 2);
+const webhookSecret = z
+  .string()
+  .min(1, 'must not be empty (omit it to have one generated)')
+  .max(256, 'must be at most 256 characters');
+
+export const createWebhookBody = z.strictObject({
+  url: webhookUrl,
+  events: webhookEvents,
+  secret: webhookSecret.optional(),
+});
+
+export const updateWebhookBody = z.strictObject({
+  url: webhookUrl.nullish(),
+  events: webhookEvents.nullish(),
+  secret: webhookSecret.nullish(),
+  enabled: z.boolean().nullish(),
+});
+
+export const webhookSchema = z.object({
+  id: z.string(),
+  bank_id: z.string(),
+  url: z.string(),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+  enabled: z.boolean(),
+  has_secret: z.boolean(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+/** Only the create response carries a secret, and only one the server generated. */
+export const webhookCreatedSchema = webhookSchema.extend({ secret: z.string().optional() });
+
+export const webhookListSchema = z.object({ bank_id: z.string(), webhooks: z.array(webhookSchema) });
+
+export const deliverySchema = z.object({
+  id: z.string(),
+  event_id: z.string(),
+  event_type: z.enum(WEBHOOK_EVENT_TYPES),
+  operation_id: z.string(),
+  attempts: z.number().int(),
+  status: z.enum(['pending', 'delivered', 'failed']),
+  last_status_code: z.number().int().nullable(),
+  last_error: z.string().nullable(),
+  next_attempt_at: z.string().nullable(),
+  delivered_at: z.string().nullable(),
+  created_at: z.string(),
+});
+
+export const deliveryListSchema = z.object({
+  webhook_id: z.string(),
+  deliveries: z.array(deliverySchema),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
+});
+
+/** The body of every webhook POST; `webhook-id` carries the same id. */
+export const webhookEventSchema = z.object({
+  id: z.string(),
+  type: z.enum(WEBHOOK_EVENT_TYPES),
+  created_at: z.string(),
+  data: operationSchema,
+});

@@ -1,0 +1,106 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+// Every environment variable the service reads, in one place. The README's table mirrors this schema.
+const envSchema = z.object({
+  HINDSIGHT_DATA_DIR: z.string().min(1).default('./.hindsight'),
+  HINDSIGHT_HOST: z.string().min(1).default('127.0.0.1'),
+  HINDSIGHT_PORT: z.coerce.number().int().min(0).max(65535).default(8888),
+  HINDSIGHT_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HINDSIGHT_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(64 * 1024 * 1024),
+  HINDSIGHT_BANK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
+  HINDSIGHT_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(250),
+  HINDSIGHT_CHUNK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  HINDSIGHT_API_KEYS: z.string().default(''),
+  HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  HINDSIGHT_WORKER_METRICS_ADDRESS: z.string().min(1).optional(),
+  DATABASE_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().min(1).optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('hindsight'),
+  TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+export interface Config {
+  dataDir: string;
+  host: string;
+  port: number;
+  logLevel: Env['HINDSIGHT_LOG_LEVEL'];
+  maxBodyBytes: number;
+  bankConcurrency: number;
+  chunkSize: number;
+  chunkConcurrency: number;
+  /** key -> banks it may touch (null: all banks). Empty map: no authentication. */
+  apiKeys: Map<string, string[] | null>;
+  webhookAllowPrivate: boolean;
+  /** First retry delay of a failed webhook delivery; later ones double up to an hour. */
+  webhookRetryInitialMs: number;
+  /** host:port where the Temporal worker runtime serves its own Prometheus metrics (unset: off). */
+  workerMetricsAddress: string | undefined;
+  databaseUrl: string | undefined;
+  temporal: {
+    /** undefined: start the embedded dev server */
+    address: string | undefined;
+    namespace: string;
+    taskQueue: string;
+    devServerPort: number;
+    uiPort: number;
+    cliPath: string | undefined;
+  };
+}
+
+export class ConfigError extends Error {}
+
+/** `key1:bank-a|bank-b,key2` — a key with no banks may touch every bank. */
+function parseApiKeys(raw: string): Map<string, string[] | null> {
+  const keys = new Map<string, string[] | null>();
+  for (const entry of raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
+    const [key, banks] = entry.split(':', 2) as [string, string | undefined];
+    keys.set(key, banks ? banks.split('|').filter(Boolean) : null);
+  }
+  return keys;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    dataDir: resolve(e.HINDSIGHT_DATA_DIR),
+    host: e.HINDSIGHT_HOST,
+    port: e.HINDSIGHT_PORT,
+    logLevel: e.HINDSIGHT_LOG_LEVEL,
+    maxBodyBytes: e.HINDSIGHT_MAX_BODY_BYTES,
+    bankConcurrency: e.HINDSIGHT_BANK_CONCURRENCY,
+    chunkSize: e.HINDSIGHT_CHUNK_SIZE,
+    chunkConcurrency: e.HINDSIGHT_CHUNK_CONCURRENCY,
+    apiKeys: parseApiKeys(e.HINDSIGHT_API_KEYS),
+    webhookAllowPrivate: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE,
+    webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,
+    workerMetricsAddress: e.HINDSIGHT_WORKER_METRICS_ADDRESS,
+    databaseUrl: e.DATABASE_URL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      devServerPort: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+      cliPath: e.TEMPORAL_CLI_PATH,
+    },
+  };
+}

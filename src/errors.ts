@@ -1,0 +1,16 @@
+/** Failures a caller can act on; the API maps each to one HTTP status and a stable code. */
+export class ServiceError extends Error {
+  constructor(
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 503,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const invalid = (message: string) => new ServiceError(400, 'invalid_request', message);
+export const notFound = (message: string) => new ServiceError(404, 'not_found', message);
+export const conflict = (message: string) => new ServiceError(409, 'conflict', message);
+export const tooLarge = (message: string) => new ServiceError(413, 'payload_too_large', message);
+export const unavailable = (message: string) => new ServiceError(503, 'unavailable', message);

@@ -1,0 +1,244 @@
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  bankQueueWorkflowId,
+  cancelSignal,
+  operationWorkflowId,
+  progressQuery,
+  releaseSignal,
+} from '../../workflows/definitions.js';
+import type { Config } from '../config.js';
+import { newOperationId } from '../domain/ids.js';
+import { conflict, notFound } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { Database } from '../store/db.js';
+import {
+  findPendingMaintenance,
+  finishOperation,
+  getOperationById,
+  insertOperation,
+  listOperations,
+  listUnfinished,
+  type OperationFilter,
+  type OperationRow,
+  toView,
+} from '../store/operations.js';
+import { type RetainItem, stageItems } from '../store/retain-items.js';
+import { isTerminal, type OperationType, type OperationView } from './types.js';
+import { startOperationWorkflow } from './workflow-starts.js';
+
+const LIVE_QUERY_TIMEOUT_MS = 500;
+const CANCEL_WAIT_MS = 3_000;
+
+export interface Submitted {
+  operation: OperationView;
+  created: boolean;
+}
+
+/**
+ * Operations as callers see them: rows in the store, each backed by one Temporal workflow. The row is
+ * written first (the claim check), then the workflow is started; a start that fails is retried by the
+ * reconciler, so an accepted operation is never lost.
+ */
+export class OperationService {
+  constructor(
+    private readonly db: Database,
+    private readonly client: Client,
+    private readonly config: Config,
+    private readonly logger: Logger,
+  ) {}
+
+  async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
+    const id = operationId ?? newOperationId();
+    const inserted = await this.db.transaction(async (tx) => {
+      const result = await insertOperation(tx, {
+        id,
+        bankId,
+        type: 'batch_retain',
+        total: items.length,
+        params: {},
+        workflowId: operationWorkflowId('batch_retain', bankId, id),
+      });
+      if ('row' in result && result.created) await stageItems(tx, id, items);
+      return result;
+    });
+    if (!('row' in inserted)) throw new Error('unreachable: batch_retain has no pending-deduplication');
+    return this.afterInsert(inserted.row, inserted.created, bankId, 'batch_retain');
+  }
+
+  /**
+   * graph_update and regenerate_observations: a pending one of the same type in the bank is reused, so
+   * follow-up work never piles up.
+   */
+  async submitMaintenance(
+    bankId: string,
+    type: Exclude<OperationType, 'batch_retain'>,
+    params: Record<string, unknown>,
+    operationId?: string,
+  ): Promise<Submitted> {
+    const id = operationId ?? newOperationId();
+    const inserted = await insertOperation(this.db, {
+      id,
+      bankId,
+      type,
+      total: 0,
+      params,
+      workflowId: operationWorkflowId(type, bankId, id),
+    });
+    if ('conflict' in inserted) {
+      const pending = await findPendingMaintenance(this.db, bankId, type);
+      if (pending) return { operation: toView(pending), created: false };
+      return this.submitMaintenance(bankId, type, params, operationId); // it started meanwhile: try again
+    }
+    return this.afterInsert(inserted.row, inserted.created, bankId, type);
+  }
+
+  async scheduleFollowUps(bankId: string): Promise<void> {
+    await this.submitMaintenance(bankId, 'graph_update', { full_rebuild: false });
+    await this.submitMaintenance(bankId, 'regenerate_observations', {});
+  }
+
+  private async afterInsert(row: OperationRow, created: boolean, bankId: string, type: OperationType) {
+    if (!created && (row.bank_id !== bankId || row.type !== type)) {
+      throw conflict(
+        `operation id ${row.id} is already used by a ${row.type} operation in bank ${row.bank_id}`,
+      );
+    }
+    if (!isTerminal(row.status)) await this.ensureWorkflow(row);
+    const fresh = (await getOperationById(this.db, row.id)) ?? row;
+    return { operation: toView(fresh), created };
+  }
+
+  /** Starts the workflow unless it runs; a failure here leaves the row pending for the reconciler. */
+  private async ensureWorkflow(row: OperationRow): Promise<void> {
+    try {
+      await startOperationWorkflow(this.client, this.config, row);
+    } catch (error) {
+      if ((error as Error).name === 'WorkflowExecutionAlreadyStartedError') {
+        await this.reconcile(row);
+        return;
+      }
+      this.logger.warn({ err: error, operationId: row.id, bankId: row.bank_id }, 'workflow start deferred');
+    }
+  }
+
+  private async rowInBank(bankId: string, operationId: string): Promise<OperationRow> {
+    const row = await getOperationById(this.db, operationId);
+    if (!row || row.bank_id !== bankId)
+      throw notFound(`operation ${operationId} not found in bank ${bankId}`);
+    return row;
+  }
+
+  /** One operation; while it runs, progress comes from the workflow itself when a worker answers. */
+  async get(bankId: string, operationId: string): Promise<OperationView> {
+    let row = await this.rowInBank(bankId, operationId);
+    if (row.status !== 'running') return toView(row);
+    const live = await this.queryProgress(row);
+    if (!live) {
+      row = await this.reconcile(row);
+      return toView(row);
+    }
+    const view = toView(row);
+    return { ...view, progress: Math.max(view.progress, live.progress) };
+  }
+
+  private async queryProgress(row: OperationRow) {
+    const handle = this.client.workflow.getHandle(row.workflow_id);
+    const timeout = new Promise<undefined>((resolve) =>
+      setTimeout(() => resolve(undefined), LIVE_QUERY_TIMEOUT_MS).unref(),
+    );
+    return Promise.race([handle.query(progressQuery).catch(() => undefined), timeout]);
+  }
+
+  list(filter: OperationFilter) {
+    return listOperations(this.db, filter).then(({ rows, total }) => ({
+      operations: rows.map(toView),
+      total,
+    }));
+  }
+
+  /**
+   * Cancels through the workflow's `cancel` signal. A pending operation ends at once (even with no worker
+   * up); a running one within about a second. `stopping` is true when it had not ended after a few seconds.
+   */
+  async cancel(bankId: string, operationId: string, reason = 'cancelled by request') {
+    const row = await this.rowInBank(bankId, operationId);
+    if (isTerminal(row.status)) throw conflict(`operation ${operationId} has already ${row.status}`);
+    try {
+      await this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason);
+    } catch (error) {
+      if (!(error instanceof WorkflowNotFoundError)) throw error;
+    }
+    await this.db.query(
+      `UPDATE operations SET status = 'cancelled', completed_at = clock_timestamp()
+       WHERE id = $1 AND status = 'pending'`,
+      [operationId],
+    );
+    const deadline = Date.now() + CANCEL_WAIT_MS;
+    for (;;) {
+      const current = await this.rowInBank(bankId, operationId);
+      if (isTerminal(current.status)) return { operation: toView(current), stopping: false };
+      if (Date.now() > deadline) return { operation: toView(current), stopping: true };
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async cancelPending(bankId: string): Promise<OperationView[]> {
+    const { rows } = await listOperations(this.db, { bankId, status: 'pending', limit: 10_000, offset: 0 });
+    const cancelled: OperationView[] = [];
+    for (const row of rows) {
+      try {
+        cancelled.push(
+          (await this.cancel(bankId, row.id, 'cancelled with all pending operations')).operation,
+        );
+      } catch (error) {
+        if ((error as { status?: number }).status !== 409) throw error; // it ended meanwhile
+      }
+    }
+    return cancelled;
+  }
+
+  /**
+   * Brings a row in line with its workflow when the workflow ended without writing it (terminated from the
+   * Temporal UI, say), or starts the workflow when it never started.
+   */
+  async reconcile(row: OperationRow): Promise<OperationRow> {
+    const handle = this.client.workflow.getHandle(row.workflow_id);
+    let status: string;
+    try {
+      status = (await handle.describe()).status.name;
+    } catch (error) {
+      if (error instanceof WorkflowNotFoundError) {
+        await startOperationWorkflow(this.client, this.config, row).catch(() => undefined);
+      }
+      return row;
+    }
+    if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return row;
+    const fresh = await getOperationById(this.db, row.id);
+    if (!fresh || isTerminal(fresh.status)) return fresh ?? row;
+    const cancelled = status === 'CANCELED';
+    const ended = await finishOperation(this.db, row.id, {
+      status: cancelled ? 'cancelled' : 'failed',
+      error: cancelled
+        ? null
+        : `the workflow ended as ${status.toLowerCase()} without finishing the operation`,
+    });
+    await this.client.workflow
+      .getHandle(bankQueueWorkflowId(row.bank_id))
+      .signal(releaseSignal, row.workflow_id)
+      .catch(() => undefined);
+    this.logger.warn(
+      { operationId: row.id, bankId: row.bank_id, workflowStatus: status },
+      'operation reconciled',
+    );
+    return ended ?? row;
+  }
+
+  /** Periodic sweep over unfinished operations (started late, or closed behind our back). */
+  async reconcileAll(olderThanMs = 5_000): Promise<void> {
+    for (const row of await listUnfinished(this.db, new Date(Date.now() - olderThanMs))) {
+      await this.reconcile(row).catch((error) =>
+        this.logger.warn({ err: error, operationId: row.id }, 'reconcile failed'),
+      );
+    }
+  }
+}

@@ -1,0 +1,57 @@
+import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import {
+  batchRetainWorkflow,
+  graphUpdateWorkflow,
+  regenerateObservationsWorkflow,
+} from '../../workflows/index.js';
+import type { Config } from '../config.js';
+import type { OperationRow } from '../store/operations.js';
+import { BANK_ID, OPERATION_STATUS, OPERATION_TYPE } from '../temporal/search-attributes.js';
+
+/**
+ * Starts the workflow behind an operation row. Idempotent: when the workflow is already running the call
+ * attaches to it, so a retried submit or the reconciler can call it again safely.
+ */
+export async function startOperationWorkflow(
+  client: Client,
+  config: Config,
+  row: OperationRow,
+): Promise<void> {
+  const base = { operationId: row.id, bankId: row.bank_id, bankConcurrency: config.bankConcurrency };
+  const options: Omit<WorkflowStartOptions, 'args'> = {
+    workflowId: row.workflow_id,
+    taskQueue: config.temporal.taskQueue,
+    workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    typedSearchAttributes: [
+      { key: BANK_ID, value: row.bank_id },
+      { key: OPERATION_TYPE, value: row.type },
+      { key: OPERATION_STATUS, value: row.status },
+    ],
+    memo: { bankId: row.bank_id, operationId: row.id, type: row.type, total: row.total },
+  };
+  switch (row.type) {
+    case 'batch_retain':
+      await client.workflow.start(batchRetainWorkflow, {
+        ...options,
+        args: [{ ...base, chunkSize: config.chunkSize, chunkConcurrency: config.chunkConcurrency }],
+      });
+      return;
+    case 'graph_update':
+      await client.workflow.start(graphUpdateWorkflow, {
+        ...options,
+        args: [{ ...base, fullRebuild: row.params.full_rebuild === true }],
+      });
+      return;
+    case 'regenerate_observations': {
+      const entityIds = Array.isArray(row.params.entity_ids)
+        ? (row.params.entity_ids as string[])
+        : undefined;
+      await client.workflow.start(regenerateObservationsWorkflow, {
+        ...options,
+        args: [{ ...base, entityIds }],
+      });
+      return;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+import { join } from 'node:path';
+import { type ServerType, serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { createApp } from './api/app.js';
+import type { HealthReport } from './api/deps.js';
+import type { Config } from './config.js';
+import type { Logger } from './logger.js';
+import { OperationService } from './operations/service.js';
+import { type Database, openDatabase } from './store/db.js';
+import { migrate } from './store/migrate.js';
+import { type DevServer, startDevServer } from './temporal/dev-server.js';
+import { createWorker } from './temporal/worker.js';
+import { installWorkerMetrics } from './temporal/worker-metrics.js';
+import { createWebhookDispatcher } from './webhooks/dispatch.js';
+
+export interface RuntimeOptions {
+  api: boolean;
+  worker: boolean;
+  logger: Logger;
+  workflowBundle?: { code: string };
+  /** Use this database instead of opening one from the config (tests share one across restarts). */
+  db?: Database;
+  reconcileEveryMs?: number;
+}
+
+export interface Runtime {
+  config: Config;
+  db: Database;
+  client: Client;
+  operations: OperationService;
+  devServer: DevServer | undefined;
+  /** Where the API listens, once started. */
+  url: string | undefined;
+  stop(): Promise<void>;
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Starts the parts the process is asked to run: the API, the worker, or both (plus the embedded servers). */
+export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
+  const { logger } = options;
+  const stops: (() => Promise<void>)[] = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'stop failed'));
+  };
+  try {
+    let address = config.temporal.address;
+    let devServer: DevServer | undefined;
+    if (!address) {
+      devServer = await startDevServer({
+        dbFilename: join(config.dataDir, 'temporal.sqlite'),
+        port: config.temporal.devServerPort,
+        uiPort: config.temporal.uiPort,
+        namespace: config.temporal.namespace,
+        cliPath: config.temporal.cliPath,
+        logger,
+      });
+      stops.push(() => devServer!.stop());
+      address = devServer.address;
+    }
+
+    const db =
+      options.db ??
+      (await openDatabase(
+        config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
+      ));
+    if (!options.db) stops.push(() => db.close());
+    await migrate(db);
+
+    const connection = await Connection.connect({ address });
+    stops.push(() => connection.close());
+    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const operations = new OperationService(db, client, config, logger);
+
+    if (options.worker) {
+      if (config.workerMetricsAddress) installWorkerMetrics(config.workerMetricsAddress, logger);
+      const { worker, connection: workerConnection } = await createWorker({
+        address,
+        namespace: config.temporal.namespace,
+        taskQueue: config.temporal.taskQueue,
+        workflowBundle: options.workflowBundle,
+        deps: {
+          db,
+          client,
+          config,
+          logger,
+          operations,
+          onOperationEnded: createWebhookDispatcher({ db, client, config, logger }),
+        },
+      });
+      const running = worker.run();
+      stops.push(async () => {
+        if (worker.getState() === 'RUNNING') worker.shutdown();
+        await running;
+        await workerConnection.close();
+      });
+      running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+      logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+    }
+
+    let url: string | undefined;
+    if (options.api) {
+      const health = async (): Promise<HealthReport> => {
+        const parts: HealthReport['parts'] = {};
+        const check = async (name: string, probe: () => Promise<unknown>) => {
+          try {
+            await withTimeout(probe(), 2_000, name);
+            parts[name] = { status: 'ok' };
+          } catch (error) {
+            parts[name] = { status: 'unavailable', error: (error as Error).message };
+          }
+        };
+        await Promise.all([
+          check('database', () => db.query('SELECT 1')),
+          check('temporal', () => connection.workflowService.getSystemInfo({})),
+        ]);
+        const ok = Object.values(parts).every((p) => p.status === 'ok');
+        return { status: ok ? 'ok' : 'unavailable', parts };
+      };
+      const app = createApp({ db, operations, config, logger, health });
+      const server = await new Promise<ServerType>((resolve) => {
+        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+      });
+      stops.push(
+        () =>
+          new Promise<void>((resolve) => {
+            server.close(() => resolve());
+            // Open event streams and idle keep-alive sockets would otherwise hold the close open.
+            (server as { closeAllConnections?: () => void }).closeAllConnections?.();
+          }),
+      );
+      const port = (server.address() as { port: number }).port;
+      url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      const sweep = setInterval(() => {
+        operations.reconcileAll().catch((err) => logger.warn({ err }, 'reconcile sweep failed'));
+      }, options.reconcileEveryMs ?? 15_000);
+      stops.push(async () => clearInterval(sweep));
+      logger.info({ url }, 'API listening');
+    }
+
+    return { config, db, client, operations, devServer, url, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

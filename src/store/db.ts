@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import pg from 'pg';
+
+/** Anything that runs SQL: the database itself or an open transaction. */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Database extends Sql {
+  readonly engine: 'pglite' | 'postgres';
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+class PGliteDatabase implements Database {
+  readonly engine = 'pglite' as const;
+  constructor(private readonly db: PGlite) {}
+
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return (await this.db.query<T>(text, params)).rows;
+  }
+
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    return this.db.transaction((tx) =>
+      fn({
+        query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
+        exec: async (script: string) => {
+          await tx.exec(script);
+        },
+      }),
+    );
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.db.exec(script);
+  }
+
+  close(): Promise<void> {
+    return this.db.close();
+  }
+}
+
+// int8 (count(*), bigserial) as JS numbers, as PGlite returns them; our counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+class PostgresDatabase implements Database {
+  readonly engine = 'postgres' as const;
+  constructor(private readonly pool: pg.Pool) {}
+
+  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return (await this.pool.query(text, params)).rows as T[];
+  }
+
+  async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await fn({
+        query: async (text, params) => (await client.query(text, params)).rows,
+        exec: async (script) => {
+          await client.query(script);
+        },
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async exec(script: string): Promise<void> {
+    await this.pool.query(script);
+  }
+
+  close(): Promise<void> {
+    return this.pool.end();
+  }
+}
+
+export type DatabaseTarget = { url: string } | { dataDir: string | undefined };
+
+/** A PostgreSQL server when a URL is given, otherwise embedded PGlite (in memory when dataDir is undefined). */
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  if ('url' in target) {
+    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
+    // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
+    pool.on('error', () => undefined);
+    return new PostgresDatabase(pool);
+  }
+  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
+  const db = new PGlite(target.dataDir);
+  await db.waitReady;
+  return new PGliteDatabase(db);
+}

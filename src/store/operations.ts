@@ -1,0 +1,167 @@
+import type { OperationStatus, OperationType, OperationView } from '../operations/types.js';
+import type { Sql } from './db.js';
+
+export interface OperationRow {
+  id: string;
+  bank_id: string;
+  type: OperationType;
+  status: OperationStatus;
+  progress: number;
+  total: number;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  error: string | null;
+  result: Record<string, unknown> | null;
+  params: Record<string, unknown>;
+  workflow_id: string;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toView(row: OperationRow): OperationView {
+  return {
+    operation_id: row.id,
+    bank_id: row.bank_id,
+    type: row.type,
+    status: row.status,
+    progress: row.progress,
+    total: row.total,
+    created_at: iso(row.created_at)!,
+    started_at: iso(row.started_at),
+    completed_at: iso(row.completed_at),
+    error: row.error,
+    result: row.result,
+  };
+}
+
+const COLUMNS =
+  'id, bank_id, type, status, progress, total, created_at, started_at, completed_at, error, result, params, workflow_id';
+
+export async function ensureBank(sql: Sql, bankId: string): Promise<void> {
+  await sql.query('INSERT INTO banks (id) VALUES ($1) ON CONFLICT DO NOTHING', [bankId]);
+}
+
+export interface NewOperation {
+  id: string;
+  bankId: string;
+  type: OperationType;
+  total: number;
+  params: Record<string, unknown>;
+  workflowId: string;
+  createdAt?: Date;
+}
+
+/**
+ * Inserts the operation unless one with that id exists. `created` is false when it existed (an idempotent
+ * retry, a race with an identical submit, or a pending maintenance operation of the same type to reuse).
+ */
+export async function insertOperation(
+  sql: Sql,
+  op: NewOperation,
+): Promise<{ row: OperationRow; created: boolean } | { conflict: 'pending_maintenance' }> {
+  await ensureBank(sql, op.bankId);
+  const inserted = await sql.query<OperationRow>(
+    `INSERT INTO operations (id, bank_id, type, status, total, params, workflow_id, created_at)
+     VALUES ($1, $2, $3, 'pending', $4, $5::jsonb, $6, coalesce($7, clock_timestamp()))
+     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+    [op.id, op.bankId, op.type, op.total, JSON.stringify(op.params), op.workflowId, op.createdAt ?? null],
+  );
+  if (inserted[0]) return { row: inserted[0], created: true };
+  const existing = await getOperationById(sql, op.id);
+  if (existing) return { row: existing, created: false };
+  return { conflict: 'pending_maintenance' };
+}
+
+export async function getOperationById(sql: Sql, id: string): Promise<OperationRow | undefined> {
+  const rows = await sql.query<OperationRow>(`SELECT ${COLUMNS} FROM operations WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+export async function findPendingMaintenance(
+  sql: Sql,
+  bankId: string,
+  type: OperationType,
+): Promise<OperationRow | undefined> {
+  const rows = await sql.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE bank_id = $1 AND type = $2 AND status = 'pending'`,
+    [bankId, type],
+  );
+  return rows[0];
+}
+
+export interface OperationFilter {
+  bankId: string;
+  status?: OperationStatus | undefined;
+  type?: OperationType | undefined;
+  limit: number;
+  offset: number;
+}
+
+export async function listOperations(
+  sql: Sql,
+  f: OperationFilter,
+): Promise<{ rows: OperationRow[]; total: number }> {
+  const where = ['bank_id = $1'];
+  const params: unknown[] = [f.bankId];
+  if (f.status) where.push(`status = $${params.push(f.status)}`);
+  if (f.type) where.push(`type = $${params.push(f.type)}`);
+  const clause = where.join(' AND ');
+  const [count] = await sql.query<{ total: number }>(
+    `SELECT count(*)::int AS total FROM operations WHERE ${clause}`,
+    params,
+  );
+  const rows = await sql.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE ${clause} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    [...params, f.limit, f.offset],
+  );
+  return { rows, total: count?.total ?? 0 };
+}
+
+/** Non-terminal operations older than `olderThan`: candidates for reconciliation with Temporal. */
+export async function listUnfinished(sql: Sql, olderThan: Date): Promise<OperationRow[]> {
+  return sql.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE status IN ('pending', 'running') AND created_at < $1 ORDER BY seq LIMIT 500`,
+    [olderThan],
+  );
+}
+
+export async function markRunning(sql: Sql, id: string): Promise<OperationRow | undefined> {
+  const rows = await sql.query<OperationRow>(
+    `UPDATE operations SET status = 'running', started_at = coalesce(started_at, clock_timestamp())
+     WHERE id = $1 AND status IN ('pending', 'running') RETURNING ${COLUMNS}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** Sets progress to an absolute value computed by the caller, so a retried write cannot count twice. */
+export async function setProgress(sql: Sql, id: string, progress: number): Promise<void> {
+  await sql.query(`UPDATE operations SET progress = $2 WHERE id = $1 AND status = 'running'`, [id, progress]);
+}
+
+export async function setTotal(sql: Sql, id: string, total: number): Promise<void> {
+  await sql.query('UPDATE operations SET total = $2 WHERE id = $1', [id, total]);
+}
+
+export interface Completion {
+  status: 'completed' | 'failed' | 'cancelled';
+  error?: string | null;
+  result?: Record<string, unknown> | null;
+  progress?: number;
+}
+
+/** Writes the terminal state once; a second writer (a retry, the reconciler) leaves the first answer alone. */
+export async function finishOperation(
+  sql: Sql,
+  id: string,
+  c: Completion,
+): Promise<OperationRow | undefined> {
+  const rows = await sql.query<OperationRow>(
+    `UPDATE operations SET status = $2, error = $3, result = $4::jsonb, progress = coalesce($5, progress),
+       completed_at = clock_timestamp()
+     WHERE id = $1 AND status IN ('pending', 'running') RETURNING ${COLUMNS}`,
+    [id, c.status, c.error ?? null, c.result ? JSON.stringify(c.result) : null, c.progress ?? null],
+  );
+  return rows[0] ?? (await getOperationById(sql, id));
+}

@@ -1,0 +1,50 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { type ActivityDeps, createActivities } from '../../activities/index.js';
+
+export const WORKFLOWS_PATH = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'workflows',
+  'index.ts',
+);
+
+/** Workflow sources import siblings as `./x.js` (NodeNext style); teach the bundler that those are .ts files. */
+export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
+  webpackConfigHook: (config) => {
+    config.resolve = { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } };
+    return config;
+  },
+};
+
+export interface WorkerSetup {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  deps: ActivityDeps;
+  /** A prebuilt bundle (tests build it once for the whole suite); otherwise the worker bundles at start. */
+  workflowBundle?: { code: string } | undefined;
+}
+
+export async function createWorker(
+  setup: WorkerSetup,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const connection = await NativeConnection.connect({ address: setup.address });
+  const worker = await Worker.create({
+    connection,
+    namespace: setup.namespace,
+    taskQueue: setup.taskQueue,
+    ...(setup.workflowBundle
+      ? { workflowBundle: setup.workflowBundle }
+      : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
+    activities: createActivities(setup.deps),
+    // Cancellation reaches an activity with its next heartbeat response: flush heartbeats often so a cancel
+    // stops a running chunk within about a second.
+    defaultHeartbeatThrottleInterval: '200 milliseconds',
+    maxHeartbeatThrottleInterval: '1 second',
+    shutdownGraceTime: '10 seconds',
+  });
+  return { worker, connection };
+}

@@ -1,0 +1,87 @@
+import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { isIP } from 'node:net';
+import { guardedLookup, isPrivateAddress, PrivateAddressError } from './url-guard.js';
+
+/** `v1=<hex HMAC-SHA256 of "timestamp.body">`, the scheme both clients verify. */
+export function signPayload(secret: string, timestamp: number, body: string): string {
+  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+}
+
+export interface SignedRequest {
+  url: string;
+  eventId: string;
+  body: string;
+  secret: string;
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** Unix seconds; the current time unless given. */
+  timestamp?: number;
+}
+
+export interface SendOutcome {
+  /** null when no HTTP answer came back (connection refused, timeout, refused address). */
+  statusCode: number | null;
+  ok: boolean;
+  error: string | null;
+  /** The address was refused (non-public): retrying will not help. */
+  refused: boolean;
+}
+
+/**
+ * One signed POST. Redirects are not followed (a receiver that moved must be updated, and a redirect could
+ * point anywhere); only a 2xx answer counts as delivered.
+ */
+export function sendSigned(req: SignedRequest): Promise<SendOutcome> {
+  const url = new URL(req.url);
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  if (!req.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+    return Promise.resolve({
+      statusCode: null,
+      ok: false,
+      error: `${host} is a non-public address`,
+      refused: true,
+    });
+  }
+  const timestamp = req.timestamp ?? Math.floor(Date.now() / 1000);
+  const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  return new Promise((resolve) => {
+    const outgoing = request(
+      url,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(req.body),
+          'user-agent': 'hindsight-webhooks/1',
+          'webhook-id': req.eventId,
+          'webhook-timestamp': String(timestamp),
+          'webhook-signature': signPayload(req.secret, timestamp, req.body),
+        },
+        lookup: guardedLookup(req.allowPrivate) as never,
+        timeout: req.timeoutMs,
+      },
+      (res) => {
+        res.resume(); // the answer's body is not used; drain it so the socket is freed
+        res.on('end', () => {
+          const statusCode = res.statusCode ?? 0;
+          const ok = statusCode >= 200 && statusCode < 300;
+          resolve({ statusCode, ok, error: ok ? null : `receiver answered ${statusCode}`, refused: false });
+        });
+        res.on('error', (err) =>
+          resolve({ statusCode: res.statusCode ?? null, ok: false, error: err.message, refused: false }),
+        );
+      },
+    );
+    outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${req.timeoutMs} ms`)));
+    outgoing.on('error', (err) => {
+      const refused = err instanceof PrivateAddressError;
+      const message = refused
+        ? err.message
+        : `${(err as { code?: string }).code ?? ''} ${err.message}`.trim();
+      resolve({ statusCode: null, ok: false, error: message, refused });
+    });
+    outgoing.end(req.body);
+  });
+}

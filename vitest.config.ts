@@ -1,0 +1,36 @@
+import { defineConfig } from 'vitest/config';
+
+// Two legs over the same suites: embedded PGlite always, a PostgreSQL server when
+// HINDSIGHT_TEST_DATABASE_URL names one (CI starts it). Pure unit suites run once.
+const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL;
+const integration = ['test/**/*.test.ts'];
+const unitOnly = ['test/domain/**', 'test/deploy/**', 'test/unit/**'];
+
+export default defineConfig({
+  test: {
+    globalSetup: ['test/support/global-setup.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
+    fileParallelism: true,
+    maxWorkers: 2,
+    projects: [
+      {
+        extends: true as const,
+        test: { name: 'pglite', include: integration, env: { HINDSIGHT_TEST_DATABASE_URL: '' } },
+      },
+      ...(postgresUrl
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                include: integration,
+                exclude: unitOnly,
+                env: { HINDSIGHT_TEST_DATABASE_URL: postgresUrl },
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});

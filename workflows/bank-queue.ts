@@ -1,0 +1,73 @@
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  getExternalWorkflowHandle,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import {
+  type BankQueueState,
+  bankQueueStateQuery,
+  enqueueSignal,
+  grantSignal,
+  isExclusive,
+  type QueueEntry,
+  releaseSignal,
+} from './definitions.js';
+
+const IDLE_EXIT = '10 minutes';
+
+/**
+ * One per bank: admits the bank's operations in FIFO order, at most `limit` at a time, and never two
+ * maintenance operations together. Its state is durable, so the queue survives worker and server restarts,
+ * and it is visible in the Temporal UI (query `state`).
+ */
+export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> {
+  const state: BankQueueState = { ...initial, queue: [...initial.queue], running: [...initial.running] };
+  let changes = 0;
+  const known = (id: string) => [...state.queue, ...state.running].some((e) => e.workflowId === id);
+
+  setHandler(enqueueSignal, (entry: QueueEntry, limit: number) => {
+    state.limit = limit;
+    if (!known(entry.workflowId)) state.queue.push(entry);
+    changes++;
+  });
+  setHandler(releaseSignal, (workflowId: string) => {
+    state.queue = state.queue.filter((e) => e.workflowId !== workflowId);
+    state.running = state.running.filter((e) => e.workflowId !== workflowId);
+    changes++;
+  });
+  setHandler(bankQueueStateQuery, () => state);
+
+  for (;;) {
+    await admit(state);
+    if (workflowInfo().continueAsNewSuggested) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof bankQueueWorkflow>(state);
+    }
+    const seen = changes;
+    const idle = state.queue.length === 0 && state.running.length === 0;
+    const changed = await condition(() => changes !== seen, idle ? IDLE_EXIT : undefined);
+    if (!changed && state.queue.length === 0 && state.running.length === 0) {
+      await condition(allHandlersFinished);
+      return;
+    }
+  }
+}
+
+async function admit(state: BankQueueState): Promise<void> {
+  for (const entry of [...state.queue]) {
+    if (state.running.length >= state.limit) return;
+    if (!state.queue.includes(entry)) continue; // released while an earlier grant was being sent
+    if (isExclusive(entry.type) && state.running.some((r) => isExclusive(r.type))) continue;
+    state.queue = state.queue.filter((e) => e !== entry);
+    state.running.push(entry);
+    try {
+      await getExternalWorkflowHandle(entry.workflowId).signal(grantSignal);
+    } catch {
+      // The operation's workflow is gone (terminated from outside): its slot is free again.
+      state.running = state.running.filter((e) => e !== entry);
+    }
+  }
+}

@@ -1,0 +1,89 @@
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { bookkeeping, chunkWork } from './activities.js';
+import type { BatchRetainInput, OperationProgress } from './definitions.js';
+import { type OperationOutcome, runOperation } from './lifecycle.js';
+
+export const DEFAULT_CHUNK_SIZE = 250;
+export const DEFAULT_CHUNK_CONCURRENCY = 4;
+
+/**
+ * Retains a batch of documents: chunks of item indexes fan out to activities through a sliding window.
+ * The documents themselves stay in the store; history only holds index ranges and counts.
+ */
+export async function batchRetainWorkflow(input: BatchRetainInput): Promise<OperationOutcome> {
+  return runOperation('batch_retain', input, {
+    register: async () => {
+      const { workflowId, startTime } = workflowInfo();
+      return bookkeeping.registerOperation({
+        operationId: input.operationId,
+        bankId: input.bankId,
+        type: 'batch_retain',
+        workflowId,
+        createdAt: startTime.toISOString(),
+        params: {},
+        items: input.items,
+      });
+    },
+    work: (state) => retainInChunks(input, state),
+  });
+}
+
+async function retainInChunks(input: BatchRetainInput, state: OperationProgress): Promise<void> {
+  const size = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const window = input.chunkConcurrency ?? DEFAULT_CHUNK_CONCURRENCY;
+  let next = input.resume?.nextIndex ?? 0;
+  let inFlight = 0;
+  let failure: unknown;
+
+  const launch = (start: number, end: number) => {
+    inFlight++;
+    chunkWork
+      .retainChunk({ operationId: input.operationId, bankId: input.bankId, start, end })
+      .then(
+        ({ processed }) => {
+          state.progress += processed;
+        },
+        (err) => {
+          failure ??= err;
+        },
+      )
+      .finally(() => {
+        inFlight--;
+      });
+  };
+
+  try {
+    while (next < state.total) {
+      await condition(() => inFlight < window || failure !== undefined);
+      if (failure !== undefined) break;
+      if (workflowInfo().continueAsNewSuggested) {
+        // Let the window drain so the next run starts from a clean index, with all progress accounted for.
+        await condition(() => inFlight === 0);
+        if (failure !== undefined) break;
+        await condition(allHandlersFinished);
+        await continueAsNew<(i: BatchRetainInput) => Promise<OperationOutcome>>({
+          ...input,
+          items: undefined,
+          resume: { progress: state.progress, total: state.total, nextIndex: next },
+        });
+      }
+      const end = Math.min(next + size, state.total);
+      launch(next, end);
+      next = end;
+    }
+    await condition(() => inFlight === 0);
+  } catch (err) {
+    // Cancelled: in-flight chunks stop at their next heartbeat; wait for them so the final state counts
+    // every memory they wrote.
+    if (isCancellation(err)) await CancellationScope.nonCancellable(() => condition(() => inFlight === 0));
+    throw err;
+  }
+  if (failure !== undefined) throw failure;
+}

@@ -1,0 +1,5 @@
+// What other Temporal applications import to run operations as child workflows (see child-options.ts).
+export { operationChildOptions } from './child-options.js';
+export * from './definitions.js';
+export * from './index.js';
+export type { OperationOutcome } from './lifecycle.js';
