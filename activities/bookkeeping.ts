@@ -1,19 +1,15 @@
-import type { Client } from '@temporalio/client';
-import type { Config } from '../src/config.js';
+import { newOperationId } from '../src/domain/ids.js';
 import type { Database } from '../src/store/db.js';
 import { countEntitiesOfOperation, memoryIdsOfOperation } from '../src/store/memories.js';
-import { finishOperation, getOperationById, insertOperation, markRunning } from '../src/store/operations.js';
-import { dropItems, listFailures, stageItems } from '../src/store/retain-items.js';
-import { BANK_ID } from '../src/temporal/search-attributes.js';
-import { bankQueueWorkflow } from '../workflows/bank-queue.js';
 import {
-  bankQueueWorkflowId,
-  enqueueSignal,
-  type OperationStatus,
-  type OperationType,
-  type QueueEntry,
-  type RetainItemInput,
-} from '../workflows/definitions.js';
+  finishOperation,
+  getOperationById,
+  insertFollowUps,
+  insertOperation,
+  markRunning,
+} from '../src/store/operations.js';
+import { dropItems, listFailures, stageItems } from '../src/store/retain-items.js';
+import type { OperationStatus, OperationType, RetainItemInput } from '../workflows/definitions.js';
 import type { OperationOutcome } from '../workflows/lifecycle.js';
 
 export interface RegisterOperationInput {
@@ -33,9 +29,9 @@ export interface RegisterOperationInput {
 export async function registerOperation(
   db: Database,
   input: RegisterOperationInput,
-): Promise<{ total: number }> {
+): Promise<{ total: number; seq: number }> {
   const existing = await getOperationById(db, input.operationId);
-  if (existing) return { total: existing.total };
+  if (existing) return { total: existing.total, seq: existing.seq };
   return db.transaction(async (tx) => {
     const inserted = await insertOperation(tx, {
       id: input.operationId,
@@ -50,24 +46,7 @@ export async function registerOperation(
       throw new Error(`a ${input.type} operation is already pending in bank ${input.bankId}`);
     }
     if (inserted.created && input.items) await stageItems(tx, input.operationId, input.items);
-    return { total: inserted.row.total };
-  });
-}
-
-/** Signal-with-start: creates the bank's queue workflow when it is not running, then joins its queue. */
-export async function joinBankQueue(
-  client: Client,
-  config: Config,
-  input: { bankId: string; entry: QueueEntry; limit: number },
-): Promise<void> {
-  await client.workflow.signalWithStart(bankQueueWorkflow, {
-    workflowId: bankQueueWorkflowId(input.bankId),
-    taskQueue: config.temporal.taskQueue,
-    args: [{ bankId: input.bankId, limit: input.limit, queue: [], running: [] }],
-    signal: enqueueSignal,
-    signalArgs: [input.entry, input.limit],
-    memo: { bankId: input.bankId },
-    typedSearchAttributes: [{ key: BANK_ID, value: input.bankId }],
+    return { total: inserted.row.total, seq: inserted.row.seq };
   });
 }
 
@@ -112,6 +91,10 @@ export async function finishOperationActivity(
   const final = await db.transaction(async (tx) => {
     const finished = await finishOperation(tx, input.operationId, { status, error, result });
     if (input.type === 'batch_retain') await dropItems(tx, input.operationId);
+    // Follow-ups are queued with the completion, so nobody sees a completed retain without them.
+    if (input.type === 'batch_retain' && finished?.status === 'completed') {
+      await insertFollowUps(tx, finished.bank_id, newOperationId);
+    }
     return finished!;
   });
   return {

@@ -5,10 +5,11 @@ import {
   allLinkable,
   countUnlinked,
   type LinkableMemory,
+  markAllUnlinked,
   nextUnlinked,
-  resetLinks,
   writeLinks,
 } from '../src/store/graph.js';
+import { setTotal } from '../src/store/operations.js';
 
 export const LINK_OPTIONS = { maxPerKind: 5, similarityThreshold: 0.3, temporalWindowMs: 60 * 60 * 1000 };
 
@@ -40,9 +41,9 @@ export async function prepareGraphUpdate(
 ): Promise<{ total: number; cutoff: string }> {
   const [now] = await db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
   const cutoff = now!.now;
-  if (input.fullRebuild) await resetLinks(db, input.bankId);
+  if (input.fullRebuild) await markAllUnlinked(db, input.bankId);
   const total = await countUnlinked(db, input.bankId, cutoff);
-  await db.query('UPDATE operations SET total = $2 WHERE id = $1', [input.operationId, total]);
+  await setTotal(db, input.operationId, total);
   return { total, cutoff: cutoff.toISOString() };
 }
 

@@ -2,19 +2,19 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { instrumentActivities } from '../src/metrics.js';
+import { joinBankQueue } from '../src/operations/bank-queue.js';
 import type { OperationService } from '../src/operations/service.js';
 import type { Database } from '../src/store/db.js';
 import { getOperationById, toView } from '../src/store/operations.js';
 import type { OperationType } from '../workflows/definitions.js';
 import {
   finishOperationActivity,
-  joinBankQueue,
   markOperationRunning,
   type RegisterOperationInput,
   registerOperation,
 } from './bookkeeping.js';
 import { type GraphChunkInput, graphChunk, prepareGraphUpdate } from './graph.js';
-import { countEntities, type ObservationsChunkInput, observationsChunk } from './observations.js';
+import { type ObservationsChunkInput, observationsChunk, prepareObservations } from './observations.js';
 import { type RetainChunkInput, retainChunk } from './retain.js';
 import { createWebhookActivities } from './webhooks.js';
 
@@ -42,14 +42,14 @@ export function createActivities(deps: ActivityDeps) {
     retainChunk: (input: RetainChunkInput) => retainChunk(db, input),
     prepareGraphUpdate: (input: Parameters<typeof prepareGraphUpdate>[1]) => prepareGraphUpdate(db, input),
     graphChunk: (input: GraphChunkInput) => graphChunk(db, input),
-    countEntities: (input: Parameters<typeof countEntities>[1]) => countEntities(db, input),
+    prepareObservations: (input: Parameters<typeof prepareObservations>[1]) => prepareObservations(db, input),
     observationsChunk: (input: ObservationsChunkInput) => observationsChunk(db, input),
     /** Follow-up work after a completed batch retain, and notifications for every ending. */
     afterOperation: async (input: { operationId: string; bankId: string; type: OperationType }) => {
       const row = await getOperationById(db, input.operationId);
       if (!row) return;
       if (row.type === 'batch_retain' && row.status === 'completed') {
-        await deps.operations.scheduleFollowUps(input.bankId);
+        await deps.operations.startFollowUps(input.bankId);
       }
       await deps.onOperationEnded?.(toView(row));
     },

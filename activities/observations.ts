@@ -8,6 +8,7 @@ import {
   nextEntities,
   saveObservation,
 } from '../src/store/entities.js';
+import { setTotal } from '../src/store/operations.js';
 
 export interface ObservationsChunkInput {
   operationId: string;
@@ -19,11 +20,14 @@ export interface ObservationsChunkInput {
   updatedBefore: number;
 }
 
-export function countEntities(
+/** Counts the entities to summarise and records it as the operation's total. */
+export async function prepareObservations(
   db: Database,
-  input: { bankId: string; entityIds: string[] | null },
+  input: { operationId: string; bankId: string; entityIds: string[] | null },
 ): Promise<number> {
-  return countBankEntities(db, input.bankId, input.entityIds);
+  const total = await countBankEntities(db, input.bankId, input.entityIds);
+  await setTotal(db, input.operationId, total);
+  return total;
 }
 
 /** Rewrites the observations of the next entities in id order; progress is absolute, so retries are harmless. */

@@ -9,8 +9,8 @@ import { OperationService } from './operations/service.js';
 import { type Database, openDatabase } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
-import { createWorker } from './temporal/worker.js';
-import { installWorkerMetrics } from './temporal/worker-metrics.js';
+import { installSdkRuntime } from './temporal/sdk-runtime.js';
+import { bundleWorkflows, createWorker } from './temporal/worker.js';
 import { createWebhookDispatcher } from './webhooks/dispatch.js';
 
 export interface RuntimeOptions {
@@ -54,27 +54,43 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'stop failed'));
   };
   try {
-    let address = config.temporal.address;
-    let devServer: DevServer | undefined;
-    if (!address) {
-      devServer = await startDevServer({
-        dbFilename: join(config.dataDir, 'temporal.sqlite'),
-        port: config.temporal.devServerPort,
-        uiPort: config.temporal.uiPort,
-        namespace: config.temporal.namespace,
-        cliPath: config.temporal.cliPath,
-        logger,
-      });
-      stops.push(() => devServer!.stop());
-      address = devServer.address;
+    installSdkRuntime(logger, options.worker ? config.workerMetricsAddress : undefined);
+    // The slow parts of a cold start (dev server, first PGlite open, workflow bundle) run side by side.
+    const devServerStart = config.temporal.address
+      ? Promise.resolve(undefined)
+      : startDevServer({
+          dbFilename: join(config.dataDir, 'temporal.sqlite'),
+          port: config.temporal.devServerPort,
+          uiPort: config.temporal.uiPort,
+          namespace: config.temporal.namespace,
+          cliPath: config.temporal.cliPath,
+          logger,
+        });
+    const dbOpen = options.db
+      ? Promise.resolve(options.db)
+      : openDatabase(
+          config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
+        );
+    const bundling =
+      options.worker && !options.workflowBundle ? bundleWorkflows() : Promise.resolve(options.workflowBundle);
+    const [devServerResult, dbResult, bundleResult] = await Promise.allSettled([
+      devServerStart,
+      dbOpen,
+      bundling,
+    ]);
+    if (devServerResult.status === 'fulfilled' && devServerResult.value) {
+      const server = devServerResult.value;
+      stops.push(() => server.stop());
     }
-
-    const db =
-      options.db ??
-      (await openDatabase(
-        config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
-      ));
-    if (!options.db) stops.push(() => db.close());
+    if (dbResult.status === 'fulfilled' && !options.db) {
+      const opened = dbResult.value;
+      stops.push(() => opened.close());
+    }
+    for (const r of [devServerResult, dbResult, bundleResult]) if (r.status === 'rejected') throw r.reason;
+    const devServer = (devServerResult as PromiseFulfilledResult<DevServer | undefined>).value;
+    const db = (dbResult as PromiseFulfilledResult<Database>).value;
+    const workflowBundle = (bundleResult as PromiseFulfilledResult<{ code: string } | undefined>).value;
+    const address = config.temporal.address ?? devServer!.address;
     await migrate(db);
 
     const connection = await Connection.connect({ address });
@@ -83,12 +99,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const operations = new OperationService(db, client, config, logger);
 
     if (options.worker) {
-      if (config.workerMetricsAddress) installWorkerMetrics(config.workerMetricsAddress, logger);
       const { worker, connection: workerConnection } = await createWorker({
         address,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
-        workflowBundle: options.workflowBundle,
+        workflowBundle,
         deps: {
           db,
           client,

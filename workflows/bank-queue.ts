@@ -30,7 +30,10 @@ export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> 
 
   setHandler(enqueueSignal, (entry: QueueEntry, limit: number) => {
     state.limit = limit;
-    if (!known(entry.workflowId)) state.queue.push(entry);
+    if (!known(entry.workflowId)) {
+      const before = state.queue.findIndex((e) => e.seq > entry.seq);
+      state.queue.splice(before === -1 ? state.queue.length : before, 0, entry);
+    }
     changes++;
   });
   setHandler(releaseSignal, (workflowId: string) => {

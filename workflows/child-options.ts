@@ -1,4 +1,3 @@
-import type { ChildWorkflowOptions } from '@temporalio/workflow';
 import { type OperationType, operationWorkflowId } from './definitions.js';
 import { BANK_ID, OPERATION_STATUS, OPERATION_TYPE } from './search-attributes.js';
 
@@ -18,7 +17,7 @@ export function operationChildOptions(o: {
   bankId: string;
   operationId: string;
   taskQueue?: string;
-}): ChildWorkflowOptions & { workflowId: string } {
+}) {
   return {
     workflowId: operationWorkflowId(o.type, o.bankId, o.operationId),
     taskQueue: o.taskQueue ?? DEFAULT_TASK_QUEUE,

@@ -71,6 +71,8 @@ export interface QueueEntry {
   workflowId: string;
   operationId: string;
   type: OperationType;
+  /** Submission order: signals can arrive out of order, the queue stays in this one. */
+  seq: number;
 }
 
 export interface BankQueueState {

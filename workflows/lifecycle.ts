@@ -27,7 +27,7 @@ export const DEFAULT_BANK_CONCURRENCY = 2;
 
 export interface OperationHooks {
   /** Makes sure the operation's row exists (starts from other workflows create it here); returns its total. */
-  register(): Promise<{ total: number }>;
+  register(): Promise<{ total: number; seq: number }>;
   /** The work itself; keeps `state.progress` current for the progress query. */
   work(state: OperationProgress): Promise<void>;
 }
@@ -89,10 +89,11 @@ export async function runOperation(
     await work.run(async () => {
       if (cancelReason) throw new CancelledFailure(cancelReason);
       if (!input.resume) {
-        state.total = (await hooks.register()).total;
+        const registered = await hooks.register();
+        state.total = registered.total;
         await bookkeeping.joinBankQueue({
           bankId: input.bankId,
-          entry: { workflowId, operationId: input.operationId, type },
+          entry: { workflowId, operationId: input.operationId, type, seq: registered.seq },
           limit: input.bankConcurrency ?? DEFAULT_BANK_CONCURRENCY,
         });
         await condition(() => granted);

@@ -21,7 +21,13 @@ export async function regenerateObservationsWorkflow(
         params: entityIds ? { entity_ids: entityIds } : {},
       }),
     work: async (state) => {
-      if (!input.resume) state.total = await bookkeeping.countEntities({ bankId: input.bankId, entityIds });
+      if (!input.resume) {
+        state.total = await bookkeeping.prepareObservations({
+          operationId: input.operationId,
+          bankId: input.bankId,
+          entityIds,
+        });
+      }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
           await condition(allHandlersFinished);

@@ -154,7 +154,7 @@ function connectorJoins(left: TaggedTerm, leftKind: EntityKind, rightKind: Entit
   return ORGANIZATION_HEADS.has(left.normal);
 }
 
-/** Index ranges [start, end] of names in a sentence, with the kind of each word. */
+/** The names in a sentence, each as the positions of its words (connectors included, titles not). */
 function findRuns(terms: TermSentence, kinds: (EntityKind | null)[]): number[][] {
   const runs: number[][] = [];
   let i = 0;

@@ -25,16 +25,49 @@ const hooks = (nlp.world() as { hooks: string[] }).hooks.filter(
   (hook) => !TOKENIZER_HOOKS.has(hook) && !SKIPPED_HOOKS.has(hook),
 );
 
-/** Sentences as compromise splits them, without part-of-speech tagging (cheap). */
-export function splitSentenceTerms(text: string): TermSentence[] {
-  return nlp.tokenize(text).docs as unknown as TermSentence[];
+/**
+ * compromise's sentence splitter re-scans a growing sentence each time it refuses a break (after
+ * "Corp.", "approx."), which is quadratic when a long text keeps doing so; it is therefore given
+ * pieces of about this size, cut at line breaks or else at a likely sentence end.
+ */
+const PIECE_CHARS = 4000;
+const LIKELY_SENTENCE_END = /[.!?]["'”’)\]]*\s+(?=["'“‘([]?\p{Lu})/gu;
+
+export function splitIntoPieces(text: string): string[] {
+  if (text.length <= PIECE_CHARS) return [text];
+  const pieces: string[] = [];
+  let start = 0;
+  while (text.length - start > PIECE_CHARS) {
+    const window = text.slice(start + PIECE_CHARS / 2, start + PIECE_CHARS);
+    let cut = window.lastIndexOf('\n') + 1;
+    if (cut === 0) {
+      for (const m of window.matchAll(LIKELY_SENTENCE_END)) cut = m.index + m[0].length;
+    }
+    if (cut === 0) cut = window.lastIndexOf(' ') + 1;
+    const end = cut === 0 ? start + PIECE_CHARS : start + PIECE_CHARS / 2 + cut;
+    pieces.push(text.slice(start, end));
+    start = end;
+  }
+  pieces.push(text.slice(start));
+  return pieces;
 }
 
-/** Sentences with compromise's lexicon and word-shape tags; one parse of the whole text. */
+function parse(text: string, tag: boolean): TermSentence[] {
+  return splitIntoPieces(text).flatMap((piece) => {
+    const doc = nlp.tokenize(piece);
+    if (tag) doc.compute(hooks);
+    return doc.docs as unknown as TermSentence[];
+  });
+}
+
+/** Sentences as compromise splits them, without part-of-speech tagging (cheap). */
+export function splitSentenceTerms(text: string): TermSentence[] {
+  return parse(text, false);
+}
+
+/** Sentences with compromise's lexicon and word-shape tags; one parse of the text. */
 export function tagSentences(text: string): TermSentence[] {
-  const doc = nlp.tokenize(text);
-  doc.compute(hooks);
-  return doc.docs as unknown as TermSentence[];
+  return parse(text, true);
 }
 
 export function sentenceText(terms: TermSentence): string {

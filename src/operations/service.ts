@@ -12,9 +12,11 @@ import { conflict, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/db.js';
 import {
+  cancelIfPending,
   findPendingMaintenance,
   finishOperation,
   getOperationById,
+  insertFollowUps,
   insertOperation,
   listOperations,
   listUnfinished,
@@ -23,6 +25,7 @@ import {
   toView,
 } from '../store/operations.js';
 import { type RetainItem, stageItems } from '../store/retain-items.js';
+import { joinBankQueue } from './bank-queue.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
 
@@ -92,9 +95,18 @@ export class OperationService {
     return this.afterInsert(inserted.row, inserted.created, bankId, type);
   }
 
+  /** Queues graph_update and regenerate_observations for the bank (deduplicated) and starts them. */
   async scheduleFollowUps(bankId: string): Promise<void> {
-    await this.submitMaintenance(bankId, 'graph_update', { full_rebuild: false });
-    await this.submitMaintenance(bankId, 'regenerate_observations', {});
+    await insertFollowUps(this.db, bankId, newOperationId);
+    await this.startFollowUps(bankId);
+  }
+
+  /** Starts the workflows of the bank's pending follow-ups (their rows may come from another transaction). */
+  async startFollowUps(bankId: string): Promise<void> {
+    for (const type of ['graph_update', 'regenerate_observations'] as const) {
+      const pending = await findPendingMaintenance(this.db, bankId, type);
+      if (pending) await this.ensureWorkflow(pending);
+    }
   }
 
   private async afterInsert(row: OperationRow, created: boolean, bankId: string, type: OperationType) {
@@ -112,6 +124,11 @@ export class OperationService {
   private async ensureWorkflow(row: OperationRow): Promise<void> {
     try {
       await startOperationWorkflow(this.client, this.config, row);
+      await joinBankQueue(this.client, this.config, {
+        bankId: row.bank_id,
+        entry: { workflowId: row.workflow_id, operationId: row.id, type: row.type, seq: row.seq },
+        limit: this.config.bankConcurrency,
+      });
     } catch (error) {
       if ((error as Error).name === 'WorkflowExecutionAlreadyStartedError') {
         await this.reconcile(row);
@@ -168,11 +185,7 @@ export class OperationService {
     } catch (error) {
       if (!(error instanceof WorkflowNotFoundError)) throw error;
     }
-    await this.db.query(
-      `UPDATE operations SET status = 'cancelled', completed_at = clock_timestamp()
-       WHERE id = $1 AND status = 'pending'`,
-      [operationId],
-    );
+    if (row.status === 'pending') await cancelIfPending(this.db, row);
     const deadline = Date.now() + CANCEL_WAIT_MS;
     for (;;) {
       const current = await this.rowInBank(bankId, operationId);

@@ -16,12 +16,11 @@ export interface LinkRow {
   weight: number;
 }
 
-/** A full rebuild forgets every link and marks every memory unlinked; incremental runs skip this. */
-export async function resetLinks(sql: Sql, bankId: string): Promise<void> {
-  await sql.query(
-    'DELETE FROM memory_links WHERE memory_id IN (SELECT id FROM memories WHERE bank_id = $1)',
-    [bankId],
-  );
+/**
+ * A full rebuild marks every memory unlinked, so each one's outgoing links are recomputed and replaced;
+ * links that come out the same are kept rather than counted as new.
+ */
+export async function markAllUnlinked(sql: Sql, bankId: string): Promise<void> {
   await sql.query('UPDATE memories SET linked_at = NULL WHERE bank_id = $1', [bankId]);
 }
 

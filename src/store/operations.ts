@@ -3,6 +3,8 @@ import type { Sql } from './db.js';
 
 export interface OperationRow {
   id: string;
+  /** Submission order within the whole store: the bank queue admits waiting operations in this order. */
+  seq: number;
   bank_id: string;
   type: OperationType;
   status: OperationStatus;
@@ -36,7 +38,7 @@ export function toView(row: OperationRow): OperationView {
 }
 
 const COLUMNS =
-  'id, bank_id, type, status, progress, total, created_at, started_at, completed_at, error, result, params, workflow_id';
+  'id, seq, bank_id, type, status, progress, total, created_at, started_at, completed_at, error, result, params, workflow_id';
 
 export async function ensureBank(sql: Sql, bankId: string): Promise<void> {
   await sql.query('INSERT INTO banks (id) VALUES ($1) ON CONFLICT DO NOTHING', [bankId]);
@@ -71,6 +73,25 @@ export async function insertOperation(
   const existing = await getOperationById(sql, op.id);
   if (existing) return { row: existing, created: false };
   return { conflict: 'pending_maintenance' };
+}
+
+/**
+ * Queues the bank's follow-up work after new memories (graph links, entity observations). The unique
+ * pending index makes this a no-op for a type that already has a pending operation in the bank.
+ */
+export async function insertFollowUps(sql: Sql, bankId: string, newId: () => string): Promise<void> {
+  const followUps = [
+    { type: 'graph_update', params: { full_rebuild: false } },
+    { type: 'regenerate_observations', params: {} },
+  ] as const;
+  for (const { type, params } of followUps) {
+    const id = newId();
+    await sql.query(
+      `INSERT INTO operations (id, bank_id, type, status, params, workflow_id)
+       VALUES ($1, $2, $3, 'pending', $4::jsonb, $5) ON CONFLICT DO NOTHING`,
+      [id, bankId, type, JSON.stringify(params), `${type}/${bankId}/${id}`],
+    );
+  }
 }
 
 export async function getOperationById(sql: Sql, id: string): Promise<OperationRow | undefined> {
@@ -164,4 +185,20 @@ export async function finishOperation(
     [id, c.status, c.error ?? null, c.result ? JSON.stringify(c.result) : null, c.progress ?? null],
   );
   return rows[0] ?? (await getOperationById(sql, id));
+}
+
+/**
+ * Ends a pending operation at once, before any worker touched it. A row the workflow already marked running
+ * is left alone: the workflow itself will stop and write it.
+ */
+export async function cancelIfPending(sql: Sql, row: OperationRow): Promise<void> {
+  const result =
+    row.type === 'batch_retain'
+      ? { memory_ids: [], items_count: row.total, memories_count: 0, entities_count: 0, failed_items: [] }
+      : null;
+  await sql.query(
+    `UPDATE operations SET status = 'cancelled', completed_at = clock_timestamp(), result = $2::jsonb
+     WHERE id = $1 AND status = 'pending'`,
+    [row.id, result ? JSON.stringify(result) : null],
+  );
 }

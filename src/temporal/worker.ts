@@ -1,6 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../../activities/index.js';
 
 export const WORKFLOWS_PATH = join(
@@ -17,6 +17,25 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
     config.resolve = { ...config.resolve, extensionAlias: { '.js': ['.ts', '.js'] } };
     return config;
   },
+};
+
+/** Bundles the workflow code for the worker's sandbox (webpack: a few seconds, so done once per process). */
+export async function bundleWorkflows(): Promise<{ code: string }> {
+  const { code } = await bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    ...bundlerOptions,
+    logger: silentLogger,
+  });
+  return { code };
+}
+
+const silentLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (message: string) => console.warn(message),
+  error: (message: string) => console.error(message),
 };
 
 export interface WorkerSetup {

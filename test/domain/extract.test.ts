@@ -43,6 +43,16 @@ describe('extractFacts', () => {
     expect(facts.join(' ')).toContain('item number 79 was checked.');
   });
 
+  it('keeps all of a long document without paragraph breaks', () => {
+    const long = Array.from(
+      { length: 400 },
+      (_, i) => `Invoice ${i} from Globex Corp. was paid on time by the finance team in Dublin.`,
+    ).join(' ');
+    const facts = extractFacts(long);
+    expect(facts.join(' ')).toBe(long);
+    for (const f of facts) expect(f.length).toBeLessThanOrEqual(2000);
+  });
+
   it('returns no facts for empty or blank text', () => {
     expect(extractFacts('')).toEqual([]);
     expect(extractFacts('  \n\t ')).toEqual([]);

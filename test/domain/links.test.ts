@@ -102,6 +102,24 @@ describe('computeLinks', () => {
     ]);
   });
 
+  it('spreads the temporal links of a batch stored at one moment instead of pointing all at a few', () => {
+    const batch = Array.from({ length: 50 }, (_, i) =>
+      memory(`batch-${String(i).padStart(2, '0')}`, `Item ${i}.`),
+    );
+    const temporal = kinds(computeLinks(batch, batch, OPTIONS), 'temporal');
+    expect(temporal).toHaveLength(50 * 5);
+    const incoming = new Map<string, number>();
+    for (const l of temporal) incoming.set(l.targetId, (incoming.get(l.targetId) ?? 0) + 1);
+    expect(Math.max(...incoming.values())).toBe(5);
+    expect(temporal.filter((l) => l.sourceId === 'batch-48').map((l) => l.targetId)).toEqual([
+      'batch-00',
+      'batch-01',
+      'batch-02',
+      'batch-03',
+      'batch-49',
+    ]);
+  });
+
   it('never links a memory to itself, and gives the same links whatever the input order', () => {
     const universe = [
       memory('a', 'Alice reviewed the Atlas budget with Bob.', {
@@ -121,6 +139,28 @@ describe('computeLinks', () => {
     }
     const reversed = [...universe].reverse();
     expect(computeLinks(reversed, reversed, OPTIONS)).toEqual(links);
+  });
+
+  it('finds the best entity matches behind hundreds of weaker ones sharing popular entities', () => {
+    const universe: MemoryForLinking[] = [];
+    const add = (id: string, entityIds: string[]) => universe.push(memory(id, `Note ${id}.`, { entityIds }));
+    // 600 memories share one of the two popular entities and little else ...
+    for (let i = 0; i < 300; i++) add(`a${String(i).padStart(3, '0')}`, ['alice', `a-topic-${i}`]);
+    for (let i = 0; i < 300; i++) add(`b${String(i).padStart(3, '0')}`, ['acme', `b-topic-${i}`]);
+    // ... while the best matches share both, but have more entities, so they come later in each list.
+    for (let i = 0; i < 8; i++) add(`best${i}`, ['alice', 'acme', `x-${i}`, `y-${i}`]);
+    const source = memory('src', 'Alice at Acme.', { entityIds: ['alice', 'acme'] });
+    const links = kinds(computeLinks([source], universe, { ...OPTIONS, maxPerKind: 5 }), 'entity');
+    const own = new Set(source.entityIds);
+    const expected = universe
+      .map((m) => {
+        const shared = m.entityIds.filter((e) => own.has(e)).length;
+        return { id: m.id, weight: shared / (own.size + m.entityIds.length - shared) };
+      })
+      .sort((a, b) => b.weight - a.weight || (a.id < b.id ? -1 : 1))
+      .slice(0, 5);
+    expect(expected.map((e) => e.id)).toEqual(['best0', 'best1', 'best2', 'best3', 'best4']);
+    expect(links.map((l) => [l.targetId, l.weight])).toEqual(expected.map((e) => [e.id, e.weight]));
   });
 
   it('links a source that is not in the universe to universe members only', () => {

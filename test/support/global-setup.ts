@@ -1,11 +1,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
 import { createLogger } from '../../src/logger.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
-import { bundlerOptions, WORKFLOWS_PATH } from '../../src/temporal/worker.js';
+import { bundleWorkflows } from '../../src/temporal/worker.js';
 import { freePort } from './ports.js';
 
 declare module 'vitest' {
@@ -28,7 +27,7 @@ export default async function setup(project: TestProject) {
       cliPath: process.env.TEMPORAL_CLI_PATH,
       logger,
     }),
-    bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, ...bundlerOptions, logger: quietBundlerLogger }),
+    bundleWorkflows(),
   ]);
   const bundlePath = join(dir, 'workflow-bundle.js');
   writeFileSync(bundlePath, bundle.code);
@@ -39,12 +38,3 @@ export default async function setup(project: TestProject) {
     rmSync(dir, { recursive: true, force: true });
   };
 }
-
-const quietBundlerLogger = {
-  log: () => undefined,
-  trace: () => undefined,
-  debug: () => undefined,
-  info: () => undefined,
-  warn: (message: string) => console.warn(message),
-  error: (message: string) => console.error(message),
-};

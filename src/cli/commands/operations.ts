@@ -1,0 +1,146 @@
+import { type Command, Option } from 'commander';
+import {
+  OPERATION_STATUSES,
+  OPERATION_TYPES,
+  type OperationStatus,
+  type OperationType,
+} from '../../client/index.js';
+import { contextFrom } from '../context.js';
+import { fraction, operationBlock, plural, table, timestamp } from '../format.js';
+import { parseInteger } from '../options.js';
+import { exitCodeFor, watchAll, watchOne } from '../watch.js';
+
+interface ListOptions {
+  status?: OperationStatus;
+  type?: OperationType;
+  limit?: number;
+  offset?: number;
+}
+
+interface WatchOptions {
+  all?: boolean;
+  interval: number;
+}
+
+interface CancelOptions {
+  allPending?: boolean;
+}
+
+export function registerOperations(program: Command, signal: AbortSignal): void {
+  const operations = program
+    .command('operations')
+    .description('list, inspect, watch and cancel background operations of a memory bank');
+
+  operations
+    .command('list')
+    .description('list operations of a bank, newest first')
+    .argument('<bank>', 'memory bank id')
+    .addOption(new Option('--status <status>', 'only operations in this state').choices(OPERATION_STATUSES))
+    .addOption(new Option('--type <type>', 'only operations of this type').choices(OPERATION_TYPES))
+    .addOption(new Option('--limit <n>', 'page size (1-100, default 20)').argParser(parseInteger(1, 100)))
+    .addOption(
+      new Option('--offset <n>', 'skip this many').argParser(parseInteger(0, Number.MAX_SAFE_INTEGER)),
+    )
+    .action(async (bank: string, options: ListOptions, command: Command) => {
+      const ctx = contextFrom(command, signal);
+      const list = await ctx.client.listOperations({ bankId: bank, ...options, signal: ctx.signal });
+      if (ctx.json) {
+        ctx.printJson(list);
+        return;
+      }
+      if (list.length === 0) {
+        ctx.out(list.total > 0 ? `No operations on this page.` : `No operations.`);
+      } else {
+        const rows = list.map((op) => [
+          op.operationId,
+          op.type,
+          op.status,
+          fraction(op.progress, op.total),
+          timestamp(op.createdAt),
+        ]);
+        ctx.out(table(['ID', 'TYPE', 'STATUS', 'PROGRESS', 'CREATED'], rows));
+      }
+      const range = list.offset > 0 && list.length > 0 ? ` (from #${list.offset + 1})` : '';
+      ctx.out(`${list.length} of ${plural(list.total, 'operation')}${range}`);
+    });
+
+  operations
+    .command('get')
+    .description('show one operation')
+    .argument('<bank>', 'memory bank id')
+    .argument('<id>', 'operation id')
+    .action(async (bank: string, id: string, _options: object, command: Command) => {
+      const ctx = contextFrom(command, signal);
+      const operation = await ctx.client.getOperation({ bankId: bank, operationId: id, signal: ctx.signal });
+      if (ctx.json) ctx.printJson(operation);
+      else ctx.out(operationBlock(operation));
+    });
+
+  operations
+    .command('watch')
+    .description('follow an operation (or with --all every active one) until it ends')
+    .argument('<bank>', 'memory bank id')
+    .argument('[id]', 'operation id')
+    .option('--all', 'follow every pending and running operation of the bank, including new ones')
+    .addOption(
+      new Option('--interval <ms>', 'poll interval when the server offers no event stream')
+        .argParser(parseInteger(100, 600_000))
+        .default(1000),
+    )
+    .addHelpText(
+      'after',
+      `
+Exit status: 0 when the operation completed, 1 when it failed, 2 when it was cancelled.
+With --all: 1 when any failed, else 2 when any was cancelled, else 0.`,
+    )
+    .action(async (bank: string, id: string | undefined, options: WatchOptions, command: Command) => {
+      if (id && options.all) command.error('error: give an operation id or --all, not both');
+      if (!id && !options.all)
+        command.error('error: give an operation id, or --all for every active operation');
+      const ctx = contextFrom(command, signal);
+      if (options.all) {
+        process.exitCode = await watchAll(ctx, bank, options.interval);
+        return;
+      }
+      const final = await watchOne(ctx, bank, id as string, options.interval);
+      process.exitCode = exitCodeFor(final.status);
+    });
+
+  operations
+    .command('cancel')
+    .description('cancel an operation, or with --all-pending every pending one')
+    .argument('<bank>', 'memory bank id')
+    .argument('[id]', 'operation id')
+    .option('--all-pending', 'cancel every pending operation of the bank')
+    .action(async (bank: string, id: string | undefined, options: CancelOptions, command: Command) => {
+      if (id && options.allPending) command.error('error: give an operation id or --all-pending, not both');
+      if (!id && !options.allPending) {
+        command.error('error: give an operation id, or --all-pending for every pending operation');
+      }
+      const ctx = contextFrom(command, signal);
+      if (options.allPending) {
+        const result = await ctx.client.cancelPendingOperations({ bankId: bank, signal: ctx.signal });
+        if (ctx.json) {
+          ctx.printJson(result);
+          return;
+        }
+        ctx.out(`Cancelled ${plural(result.count, 'pending operation')} in bank ${bank}`);
+        for (const operation of result.cancelled) ctx.out(`  ${operation.operationId}  ${operation.type}`);
+        return;
+      }
+      const operation = await ctx.client.cancelOperation({
+        bankId: bank,
+        operationId: id as string,
+        signal: ctx.signal,
+      });
+      if (ctx.json) ctx.printJson(operation);
+      else if (operation.status === 'cancelled') {
+        ctx.out(`Cancelled ${operation.operationId} at ${fraction(operation.progress, operation.total)}`);
+      } else {
+        ctx.out(
+          `Cancellation requested for ${operation.operationId}; it is stopping (status: ${operation.status}).`,
+        );
+        ctx.out(`Follow it with: hindsight operations watch ${bank} ${operation.operationId}`);
+      }
+    });
+}

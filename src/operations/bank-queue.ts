@@ -1,0 +1,26 @@
+import type { Client } from '@temporalio/client';
+import { bankQueueWorkflow } from '../../workflows/bank-queue.js';
+import { bankQueueWorkflowId, enqueueSignal, type QueueEntry } from '../../workflows/definitions.js';
+import type { Config } from '../config.js';
+import { BANK_ID } from '../temporal/search-attributes.js';
+
+/**
+ * Signal-with-start: creates the bank's queue workflow when it is not running, then joins its queue.
+ * The API calls it at submit time (so the queue sees submissions in order) and the operation's workflow
+ * calls it again through an activity (for starts from other workflows); the queue ignores the repeat.
+ */
+export async function joinBankQueue(
+  client: Client,
+  config: Config,
+  input: { bankId: string; entry: QueueEntry; limit: number },
+): Promise<void> {
+  await client.workflow.signalWithStart(bankQueueWorkflow, {
+    workflowId: bankQueueWorkflowId(input.bankId),
+    taskQueue: config.temporal.taskQueue,
+    args: [{ bankId: input.bankId, limit: input.limit, queue: [], running: [] }],
+    signal: enqueueSignal,
+    signalArgs: [input.entry, input.limit],
+    memo: { bankId: input.bankId },
+    typedSearchAttributes: [{ key: BANK_ID, value: input.bankId }],
+  });
+}

@@ -1,0 +1,26 @@
+import { DefaultLogger, type LogLevel, Runtime } from '@temporalio/worker';
+import type { Logger } from '../logger.js';
+
+let installed = false;
+
+/**
+ * The Temporal SDK's process-wide runtime, installed once, before the first worker or native connection:
+ * its log lines (bundler, worker state) go through our logger, and when an address is given it serves the
+ * worker's own Prometheus metrics (task slots, poll and schedule-to-start latencies, sticky cache).
+ */
+export function installSdkRuntime(logger: Logger, metricsAddress?: string): void {
+  if (installed) return;
+  installed = true;
+  const sdkLogger = new DefaultLogger('WARN' as LogLevel, ({ level, message, meta }) => {
+    if (level === 'ERROR') logger.error({ ...meta, sdk: true }, message);
+    else logger.warn({ ...meta, sdk: true }, message);
+  });
+  Runtime.install({
+    logger: sdkLogger,
+    ...(metricsAddress
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
+      : {}),
+  });
+  if (metricsAddress)
+    logger.info({ address: `http://${metricsAddress}/metrics` }, 'Temporal worker metrics exported');
+}

@@ -1,0 +1,195 @@
+import { expect } from 'vitest';
+import { TERMINAL } from './http.js';
+import { uniqueBank } from './service.js';
+
+/** An HTTP answer, or status 0 when nothing answered (refused, reset, or no answer within the timeout). */
+export interface Attempt<T = any> {
+  status: number;
+  body: T;
+  ms: number;
+  error?: string;
+}
+
+/** Real HTTP that never throws and never waits forever: a service that is down is an answer too. */
+export async function attempt<T = any>(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs = 15_000,
+): Promise<Attempt<T>> {
+  const started = Date.now();
+  try {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: any = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON: keep the text
+    }
+    return { status: res.status, body: parsed as T, ms: Date.now() - started };
+  } catch (error) {
+    return { status: 0, body: undefined as T, ms: Date.now() - started, error: String(error) };
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Every answer a poller saw, so a suite can assert afterwards that nothing answered 5xx. */
+export class AnswerLog {
+  readonly statuses = new Map<number, number>();
+  readonly serverErrors: string[] = [];
+
+  note(what: string, reply: Attempt) {
+    this.statuses.set(reply.status, (this.statuses.get(reply.status) ?? 0) + 1);
+    if (reply.status >= 500)
+      this.serverErrors.push(`${what} -> ${reply.status} ${JSON.stringify(reply.body)}`);
+  }
+
+  summary() {
+    return Object.fromEntries([...this.statuses.entries()].sort(([a], [b]) => a - b));
+  }
+}
+
+export interface PollOptions {
+  /** Stop once this holds for the operation (default: it reached a terminal state). */
+  until?: (operation: any) => boolean;
+  timeoutMs: number;
+  intervalMs?: number;
+  log?: AnswerLog;
+  /** Unreachable API counts as "not yet" rather than as a failure (the API process is being restarted). */
+  tolerateDown?: boolean;
+}
+
+/** Polls GET operation until `until` holds; `base` is read on every poll, so it may change (a restart). */
+export async function pollOperation(
+  base: () => string,
+  bank: string,
+  operationId: string,
+  options: PollOptions,
+): Promise<any> {
+  const until = options.until ?? ((op: any) => TERMINAL.includes(op.status));
+  const deadline = Date.now() + options.timeoutMs;
+  let last: Attempt | undefined;
+  for (;;) {
+    const reply = await attempt(base(), 'GET', `/v1/default/banks/${bank}/operations/${operationId}`);
+    options.log?.note('GET operation', reply);
+    last = reply;
+    if (reply.status === 200) {
+      if (until(reply.body)) return reply.body;
+    } else if (!(reply.status === 0 && options.tolerateDown)) {
+      throw new Error(
+        `GET operation ${operationId} answered ${reply.status}: ${reply.error ?? JSON.stringify(reply.body)}`,
+      );
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `operation ${operationId} did not get there within ${options.timeoutMs} ms; last answer: ` +
+          `${last.status} ${last.error ?? JSON.stringify(last.body)}`,
+      );
+    }
+    await sleep(options.intervalMs ?? 100);
+  }
+}
+
+export interface Census {
+  /** Every memory id listed, in list order. */
+  ids: string[];
+  /** Memories per document_id. */
+  perDocument: Record<string, number>;
+  total: number;
+}
+
+/** Reads every memory of a bank (optionally of one operation) through the public list, page by page. */
+export async function memoryCensus(base: string, bank: string, operationId?: string): Promise<Census> {
+  const ids: string[] = [];
+  const perDocument: Record<string, number> = {};
+  let total = -1;
+  for (let offset = 0; total < 0 || offset < total; offset += 100) {
+    const filter = operationId ? `&operation_id=${operationId}` : '';
+    const page = await attempt(
+      base,
+      'GET',
+      `/v1/default/banks/${bank}/memories?limit=100&offset=${offset}${filter}`,
+    );
+    expect(page.status, `listing memories of ${bank}: ${page.error ?? JSON.stringify(page.body)}`).toBe(200);
+    if (total >= 0) expect(page.body.total, 'the memory count changed while it was being read').toBe(total);
+    total = page.body.total;
+    for (const m of page.body.memories as { id: string; document_id: string | null }[]) {
+      ids.push(m.id);
+      const doc = m.document_id ?? '(none)';
+      perDocument[doc] = (perDocument[doc] ?? 0) + 1;
+    }
+  }
+  return { ids, perDocument, total };
+}
+
+export interface Reference {
+  items: number;
+  perDocument: Record<string, number>;
+  memories: number;
+}
+
+/** The same documents retained with no fault, in a bank of their own: what a faulty run must equal. */
+export async function cleanRun(base: string, items: unknown[], timeoutMs = 120_000): Promise<Reference> {
+  const bank = uniqueBank('clean');
+  const res = await attempt(base, 'POST', `/v1/default/banks/${bank}/memories`, { items, async: true });
+  expect(res.status, JSON.stringify(res.body)).toBe(202);
+  const op = await pollOperation(() => base, bank, res.body.operation_id, { timeoutMs, intervalMs: 250 });
+  expect(op.status).toBe('completed');
+  expect(op.progress).toBe(items.length);
+  const census = await memoryCensus(base, bank, op.operation_id);
+  expect(census.total).toBe(op.result.memory_ids.length);
+  return { items: items.length, perDocument: census.perDocument, memories: census.total };
+}
+
+/**
+ * What "lost nothing, duplicated nothing" means for a batch retain: completed with every item counted, no
+ * memory id twice in the result, the store holding exactly the result's memories, and as many memories per
+ * document as a clean run of the same documents produced.
+ */
+export async function expectExactMemories(
+  base: string,
+  bank: string,
+  operation: any,
+  reference: Reference,
+  options: { bankHoldsOnlyThis?: boolean } = {},
+): Promise<void> {
+  expect(operation.status, `operation ended ${operation.status}: ${operation.error}`).toBe('completed');
+  expect(operation.error).toBeNull();
+  expect(operation.total).toBe(reference.items);
+  expect(operation.progress).toBe(operation.total);
+  expect(operation.result.failed_items).toEqual([]);
+  const ids: string[] = operation.result.memory_ids;
+  expect(new Set(ids).size, 'result.memory_ids holds duplicates').toBe(ids.length);
+  expect(ids.length).toBe(reference.memories);
+
+  const census = await memoryCensus(base, bank, operation.operation_id);
+  expect(census.total).toBe(ids.length);
+  expect(new Set(census.ids).size, 'the store lists a memory twice').toBe(census.ids.length);
+  expect([...census.ids].sort()).toEqual([...ids].sort());
+  const missing = Object.keys(reference.perDocument).filter((d) => census.perDocument[d] === undefined);
+  expect(missing, 'documents with no memories').toEqual([]);
+  expect(census.perDocument).toEqual(reference.perDocument);
+  if (options.bankHoldsOnlyThis) {
+    const all = await attempt(base, 'GET', `/v1/default/banks/${bank}/memories?limit=1`);
+    expect(all.body.total).toBe(ids.length);
+  }
+}
+
+/**
+ * `n` fractions of the way through a run, one drawn at random from each of `n` equal slices of [lo, hi], so
+ * faults land at different points on every run but never all at once.
+ */
+export function faultPoints(n: number, lo = 0.1, hi = 0.8): number[] {
+  const width = (hi - lo) / n;
+  return Array.from({ length: n }, (_, i) =>
+    Number((lo + width * (i + 0.1 + 0.8 * Math.random())).toFixed(3)),
+  );
+}
