@@ -42,9 +42,6 @@ export async function registerOperation(
       workflowId: input.workflowId,
       createdAt: new Date(input.createdAt),
     });
-    if ('conflict' in inserted) {
-      throw new Error(`a ${input.type} operation is already pending in bank ${input.bankId}`);
-    }
     if (inserted.created && input.items) await stageItems(tx, input.operationId, input.items);
     return { total: inserted.row.total, seq: inserted.row.seq };
   });
@@ -79,7 +76,7 @@ export async function finishOperationActivity(
   const row = await getOperationById(db, input.operationId);
   if (!row) throw new Error(`operation ${input.operationId} has no row`);
   let { status, error } = input as { status: 'completed' | 'failed' | 'cancelled'; error: string | null };
-  let result: Record<string, unknown> | null = row.result;
+  let result: Record<string, unknown>;
   if (input.type === 'batch_retain') {
     const retained = await retainResult(db, input.operationId, row.total);
     result = retained;
@@ -87,6 +84,16 @@ export async function finishOperationActivity(
       status = 'failed';
       error = `none of the ${row.total} items could be retained; first error: ${retained.failed_items[0]?.reason}`;
     }
+  } else if (input.type === 'graph_update') {
+    result = { memories_processed: 0, links_created: 0, ...row.result };
+  } else {
+    const listed = row.params.entity_ids;
+    result = {
+      entities_processed: 0,
+      observations_updated: 0,
+      ...row.result,
+      ...(Array.isArray(listed) ? { entity_ids: listed } : {}),
+    };
   }
   const final = await db.transaction(async (tx) => {
     const finished = await finishOperation(tx, input.operationId, { status, error, result });

@@ -96,7 +96,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const connection = await Connection.connect({ address });
     stops.push(() => connection.close());
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const operations = new OperationService(db, client, config, logger);
+    const notifyEnded = createWebhookDispatcher({ db, client, config, logger });
+    const operations = new OperationService(db, client, config, logger, notifyEnded);
 
     if (options.worker) {
       const { worker, connection: workerConnection } = await createWorker({
@@ -110,7 +111,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           config,
           logger,
           operations,
-          onOperationEnded: createWebhookDispatcher({ db, client, config, logger }),
+          onOperationEnded: notifyEnded,
         },
       });
       const running = worker.run();

@@ -44,12 +44,13 @@ export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> 
   setHandler(bankQueueStateQuery, () => state);
 
   for (;;) {
+    // Read before admitting: a signal that lands while a grant is being sent must wake the next round.
+    const seen = changes;
     await admit(state);
     if (workflowInfo().continueAsNewSuggested) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof bankQueueWorkflow>(state);
     }
-    const seen = changes;
     const idle = state.queue.length === 0 && state.running.length === 0;
     const changed = await condition(() => changes !== seen, idle ? IDLE_EXIT : undefined);
     if (!changed && state.queue.length === 0 && state.running.length === 0) {

@@ -5,6 +5,12 @@ import { type Candidate, Strongest } from './strongest.js';
 const POPULAR = 256;
 
 /**
+ * At most this many memories are compared per source, so that banks where most memories share most
+ * entities stay linear; below it the result is exact.
+ */
+const COMPARISON_BUDGET = 4096;
+
+/**
  * The best Jaccard a memory can still reach when it shares only popular entities with the source and
  * has at least `minSize` entities: it shares c <= popularCount of them, and c / (|S| + |U| - c) is
  * largest at |U| = c = min(popularCount, max(minSize, 1)).
@@ -32,24 +38,27 @@ export function entityLinks(source: MemoryForLinking, u: LinkUniverse, k: number
   const self = u.numberOf.get(source.id);
   if (self !== undefined) u.visits[self] = stamp;
   const top = new Strongest(k);
+  let compared = 0;
   const consider = (i: number): void => {
     if (u.visits[i] === stamp) return;
     u.visits[i] = stamp;
+    compared++;
     const set = u.entitySets[i]!;
     let shared = 0;
     for (let j = 0; j < set.length; j++) shared += u.entityMarks[set[j]!]!;
     top.offer(i, shared / (sourceSize + set.length - shared));
   };
   const popular: { list: Int32Array; next: number }[] = [];
-  for (const n of own) {
-    const list = u.byEntity[n]!;
+  // Rarest entities first: they say the most about the source.
+  const lists = own.map((n) => u.byEntity[n]!).sort((a, b) => a.length - b.length);
+  for (const list of lists) {
     if (list.length > POPULAR) popular.push({ list, next: 0 });
-    else for (const i of list) consider(i);
+    else for (let j = 0; j < list.length && compared < COMPARISON_BUDGET; j++) consider(list[j]!);
   }
-  for (let chunk = POPULAR; popular.length > 0; chunk *= 2) {
+  for (let chunk = POPULAR; popular.length > 0 && compared < COMPARISON_BUDGET; chunk *= 2) {
     for (const p of popular) {
       const end = Math.min(p.list.length, p.next + chunk);
-      for (; p.next < end; p.next++) consider(p.list[p.next]!);
+      for (; p.next < end && compared < COMPARISON_BUDGET; p.next++) consider(p.list[p.next]!);
     }
     let minSize = Number.POSITIVE_INFINITY;
     for (const p of popular) {

@@ -1,4 +1,3 @@
-import { IndexMaxHeap } from './max-heap.js';
 import { tokenize } from './tokens.js';
 
 export { tokenize } from './tokens.js';
@@ -52,6 +51,14 @@ function rareTermLimit(docCount: number): number {
 
 /** Documents whose terms are all common still look for partners through their rarest few. */
 const FALLBACK_TERMS = 2;
+
+/**
+ * Work limits per query, so that a corpus where every document shares most words with every other
+ * (generated filler, boilerplate) costs a bounded amount per document instead of a scan of the whole
+ * corpus. Below them results are exact; beyond them, candidates sharing only common words may be missed.
+ */
+const POSTING_BUDGET = 20_000;
+const SCORING_BUDGET = 1_000;
 
 /** Scores are rounded so that ties do not hinge on the order of floating-point additions. */
 function roundScore(score: number): number {
@@ -170,7 +177,11 @@ export function buildSimilarityIndex(docs: readonly { id: string; text: string }
       suffixNormSq[r] = suffixNormSq[r + 1]! + q.weights[i]! ** 2;
       suffixMaxDot[r] = suffixMaxDot[r + 1]! + q.weights[i]! * maxWeight[q.terms[i]!]!;
     }
-    const rareCut = byRarity.findIndex((i, rank) => rank >= FALLBACK_TERMS && df[q.terms[i]!]! > rareLimit);
+    let postings = 0;
+    const rareCut = byRarity.findIndex((i, rank) => {
+      postings += df[q.terms[i]!]!;
+      return rank >= FALLBACK_TERMS && (df[q.terms[i]!]! > rareLimit || postings > POSTING_BUDGET);
+    });
     return {
       byRarity,
       boundFrom: (r) => Math.min(Math.sqrt(suffixNormSq[r]!), suffixMaxDot[r]!),
@@ -229,7 +240,8 @@ export function buildSimilarityIndex(docs: readonly { id: string; text: string }
   /**
    * Candidates come from the postings of the query's rarer terms. The common rest is left out only while
    * all of it together could not lift a document to the k-th best score (or minScore), so with
-   * minScore > 0 no qualifying document is missed; with minScore 0 terms in many documents are skipped.
+   * minScore > 0 and within the work limits no qualifying document is missed; with minScore 0, terms in
+   * many documents are skipped.
    */
   function query(
     q: Vector,
@@ -245,23 +257,38 @@ export function buildSimilarityIndex(docs: readonly { id: string; text: string }
     let cut = rareCut;
     if (minScore > 0 && cut < byRarity.length && boundFrom(cut) >= minScore) {
       const target = probeFloor(candidateCount, k, minScore, accept);
-      while (cut < byRarity.length && boundFrom(cut) >= target) cut++;
+      let postings = 0;
+      for (let r = 0; r < cut; r++) postings += df[q.terms[byRarity[r]!]!]!;
+      while (cut < byRarity.length && boundFrom(cut) >= target) {
+        postings += df[q.terms[byRarity[cut]!]!]!;
+        if (postings > POSTING_BUDGET) break;
+        cut++;
+      }
       candidateCount = accumulate(q, byRarity, rareCut, cut, self, candidateCount);
     }
     const commonBound = boundFrom(cut);
-    // Candidates by partial score: once even the best remaining one cannot reach the floor, stop.
-    const heap = new IndexMaxHeap(touched, candidateCount, partial);
+    // Only candidates that could still reach the k-th best score are ranked and scored exactly, best
+    // partial first, until even the best remaining one cannot reach the floor.
+    let floor = Math.max(minScore, probeFloor(candidateCount, k, minScore, accept), Number.MIN_VALUE);
+    const ranked: number[] = [];
+    for (let j = 0; j < candidateCount; j++) {
+      const doc = touched[j]!;
+      if (partial[doc]! + commonBound + EPSILON >= floor) ranked.push(doc);
+    }
+    ranked.sort((a, b) => partial[b]! - partial[a]! || a - b);
     const hits: Hit[] = [];
-    let floor = Math.max(minScore, Number.MIN_VALUE);
-    while (heap.size > 0) {
-      const best = Math.min(1, partial[heap.peek()]! + commonBound + EPSILON);
+    floor = Math.max(minScore, Number.MIN_VALUE);
+    let scored = 0;
+    for (const doc of ranked) {
+      if (scored >= SCORING_BUDGET) break;
+      const best = Math.min(1, partial[doc]! + commonBound + EPSILON);
       if (best < floor) break;
-      const doc = heap.pop();
       const weakest = hits.length === k ? hits[k - 1]! : undefined;
       // A candidate that can at most tie the weakest hit only wins on a lower number.
       if (weakest && best <= floor + EPSILON && doc > weakest.doc) continue;
       if (accept && !accept(ids[doc]!)) continue;
       const score = cosine(doc);
+      scored++;
       if (score < minScore || score <= 0 || (weakest && !beats(score, doc, weakest))) continue;
       let at = hits.length;
       while (at > 0 && beats(score, doc, hits[at - 1]!)) at--;

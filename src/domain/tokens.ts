@@ -10,7 +10,7 @@ export const STOPWORDS: ReadonlySet<string> = new Set(
   than that the their theirs them themselves then there these they this those though through thus to too
   under until up upon us very via was we were what when where whether which while who whom whose why will
   with within without would yet you your yours yourself yourselves s t d ll m re ve don didn doesn isn
-  wasn weren aren hasn haven hadn won wouldn shouldn couldn can't cannot`
+  wasn weren aren hasn haven hadn won wouldn shouldn couldn cannot`
     .split(/\s+/)
     .filter(Boolean),
 );

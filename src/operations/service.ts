@@ -13,7 +13,7 @@ import type { Logger } from '../logger.js';
 import type { Database } from '../store/db.js';
 import {
   cancelIfPending,
-  findPendingMaintenance,
+  findPendingFollowUp,
   finishOperation,
   getOperationById,
   insertFollowUps,
@@ -48,6 +48,8 @@ export class OperationService {
     private readonly client: Client,
     private readonly config: Config,
     private readonly logger: Logger,
+    /** Told about operations this service ends itself (the reconciler), as workflows tell their ends. */
+    private readonly onEnded?: (operation: OperationView) => Promise<void>,
   ) {}
 
   async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
@@ -61,17 +63,13 @@ export class OperationService {
         params: {},
         workflowId: operationWorkflowId('batch_retain', bankId, id),
       });
-      if ('row' in result && result.created) await stageItems(tx, id, items);
+      if (result.created) await stageItems(tx, id, items);
       return result;
     });
-    if (!('row' in inserted)) throw new Error('unreachable: batch_retain has no pending-deduplication');
     return this.afterInsert(inserted.row, inserted.created, bankId, 'batch_retain');
   }
 
-  /**
-   * graph_update and regenerate_observations: a pending one of the same type in the bank is reused, so
-   * follow-up work never piles up.
-   */
+  /** graph_update and regenerate_observations on request, with the caller's parameters. */
   async submitMaintenance(
     bankId: string,
     type: Exclude<OperationType, 'batch_retain'>,
@@ -87,11 +85,6 @@ export class OperationService {
       params,
       workflowId: operationWorkflowId(type, bankId, id),
     });
-    if ('conflict' in inserted) {
-      const pending = await findPendingMaintenance(this.db, bankId, type);
-      if (pending) return { operation: toView(pending), created: false };
-      return this.submitMaintenance(bankId, type, params, operationId); // it started meanwhile: try again
-    }
     return this.afterInsert(inserted.row, inserted.created, bankId, type);
   }
 
@@ -104,7 +97,7 @@ export class OperationService {
   /** Starts the workflows of the bank's pending follow-ups (their rows may come from another transaction). */
   async startFollowUps(bankId: string): Promise<void> {
     for (const type of ['graph_update', 'regenerate_observations'] as const) {
-      const pending = await findPendingMaintenance(this.db, bankId, type);
+      const pending = await findPendingFollowUp(this.db, bankId, type);
       if (pending) await this.ensureWorkflow(pending);
     }
   }

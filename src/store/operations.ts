@@ -1,4 +1,9 @@
-import type { OperationStatus, OperationType, OperationView } from '../operations/types.js';
+import {
+  isTerminal,
+  type OperationStatus,
+  type OperationType,
+  type OperationView,
+} from '../operations/types.js';
 import type { Sql } from './db.js';
 
 export interface OperationRow {
@@ -33,7 +38,8 @@ export function toView(row: OperationRow): OperationView {
     started_at: iso(row.started_at),
     completed_at: iso(row.completed_at),
     error: row.error,
-    result: row.result,
+    // Chunks keep running counters in the row; callers see a result only once the operation has ended.
+    result: isTerminal(row.status) ? row.result : null,
   };
 }
 
@@ -56,23 +62,23 @@ export interface NewOperation {
 
 /**
  * Inserts the operation unless one with that id exists. `created` is false when it existed (an idempotent
- * retry, a race with an identical submit, or a pending maintenance operation of the same type to reuse).
+ * retry, or a race with an identical submit: the loser waits for the winner's commit, then reads its row).
  */
 export async function insertOperation(
   sql: Sql,
   op: NewOperation,
-): Promise<{ row: OperationRow; created: boolean } | { conflict: 'pending_maintenance' }> {
+): Promise<{ row: OperationRow; created: boolean }> {
   await ensureBank(sql, op.bankId);
   const inserted = await sql.query<OperationRow>(
     `INSERT INTO operations (id, bank_id, type, status, total, params, workflow_id, created_at)
      VALUES ($1, $2, $3, 'pending', $4, $5::jsonb, $6, coalesce($7, clock_timestamp()))
-     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+     ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
     [op.id, op.bankId, op.type, op.total, JSON.stringify(op.params), op.workflowId, op.createdAt ?? null],
   );
   if (inserted[0]) return { row: inserted[0], created: true };
   const existing = await getOperationById(sql, op.id);
-  if (existing) return { row: existing, created: false };
-  return { conflict: 'pending_maintenance' };
+  if (!existing) throw new Error(`operation ${op.id} neither inserted nor found`);
+  return { row: existing, created: false };
 }
 
 /**
@@ -81,8 +87,8 @@ export async function insertOperation(
  */
 export async function insertFollowUps(sql: Sql, bankId: string, newId: () => string): Promise<void> {
   const followUps = [
-    { type: 'graph_update', params: { full_rebuild: false } },
-    { type: 'regenerate_observations', params: {} },
+    { type: 'graph_update', params: { full_rebuild: false, follow_up: true } },
+    { type: 'regenerate_observations', params: { follow_up: true } },
   ] as const;
   for (const { type, params } of followUps) {
     const id = newId();
@@ -99,13 +105,14 @@ export async function getOperationById(sql: Sql, id: string): Promise<OperationR
   return rows[0];
 }
 
-export async function findPendingMaintenance(
+export async function findPendingFollowUp(
   sql: Sql,
   bankId: string,
   type: OperationType,
 ): Promise<OperationRow | undefined> {
   const rows = await sql.query<OperationRow>(
-    `SELECT ${COLUMNS} FROM operations WHERE bank_id = $1 AND type = $2 AND status = 'pending'`,
+    `SELECT ${COLUMNS} FROM operations
+     WHERE bank_id = $1 AND type = $2 AND status = 'pending' AND params ->> 'follow_up' = 'true'`,
     [bankId, type],
   );
   return rows[0];

@@ -3,7 +3,7 @@ import type { AppDeps } from '../deps.js';
 import { bankParams, graphUpdateBody, regenerateObservationsBody } from '../schemas.js';
 import { jsonBody, validate } from '../validate.js';
 
-/** graph_update and regenerate_observations on demand; a pending one of the same type is reused. */
+/** graph_update and regenerate_observations on demand, with the caller's parameters. */
 export function maintenanceRoutes(deps: AppDeps) {
   return new Hono()
     .post('/graph/update', async (c) => {

@@ -24,10 +24,10 @@ CREATE TABLE operations (
 );
 CREATE INDEX operations_by_bank ON operations (bank_id, seq DESC);
 CREATE INDEX operations_by_bank_status ON operations (bank_id, status, seq DESC);
--- Follow-up work is deduplicated: at most one pending graph_update and one pending
--- regenerate_observations per bank.
-CREATE UNIQUE INDEX operations_one_pending_maintenance ON operations (bank_id, type)
-  WHERE status = 'pending' AND type <> 'batch_retain';
+-- Automatic follow-up work is deduplicated: at most one pending graph_update and one pending
+-- regenerate_observations queued by retains per bank. Explicit requests keep their own parameters.
+CREATE UNIQUE INDEX operations_one_pending_follow_up ON operations (bank_id, type)
+  WHERE status = 'pending' AND params ->> 'follow_up' = 'true';
 
 -- Claim check: the documents of an async retain wait here; workflows carry only ids and index ranges.
 CREATE TABLE retain_items (

@@ -1,0 +1,145 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertWebhook } from '../../src/store/webhooks.js';
+import { documents, http, waitFor, waitForOperation } from '../support/http.js';
+import { startService, type TestService, uniqueBank } from '../support/service.js';
+import { startReceiver } from './receiver.js';
+
+// The default configuration: webhook URLs on private networks are refused.
+let svc: TestService;
+beforeAll(async () => {
+  svc = await startService({ env: { HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: '200' } });
+});
+afterAll(async () => {
+  await svc?.stop();
+});
+
+const hooks = (bank: string) => `/v1/default/banks/${bank}/webhooks`;
+const PUBLIC_URL = 'https://93.184.216.34/hooks/hindsight';
+
+describe('webhook management', () => {
+  it('creates, lists, reads, updates and deletes webhooks, never showing a secret after creation', async () => {
+    const bank = uniqueBank('crud');
+    const created = await http(svc.url, 'POST', hooks(bank), {
+      url: PUBLIC_URL,
+      events: ['operation.completed'],
+    });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      bank_id: bank,
+      url: PUBLIC_URL,
+      events: ['operation.completed'],
+      enabled: true,
+      has_secret: true,
+    });
+    expect(created.body.id).toMatch(/^wh-/);
+    expect(created.body.secret).toMatch(/^whsec_[A-Za-z0-9_-]{20,}$/);
+    const id = created.body.id;
+
+    const got = await http(svc.url, 'GET', `${hooks(bank)}/${id}`);
+    expect(got.status).toBe(200);
+    expect(got.body.secret).toBeUndefined();
+    const { secret: _secret, ...withoutSecret } = created.body;
+    expect(got.body).toEqual(withoutSecret);
+
+    const list = await http(svc.url, 'GET', hooks(bank));
+    expect(list.body).toEqual({ bank_id: bank, webhooks: [withoutSecret] });
+    expect(JSON.stringify(list.body)).not.toContain(created.body.secret);
+
+    const patched = await http(svc.url, 'PATCH', `${hooks(bank)}/${id}`, {
+      events: ['operation.failed', 'operation.cancelled', 'operation.failed'],
+      secret: 'rotated-secret',
+    });
+    expect(patched.status).toBe(200);
+    expect(patched.body.events).toEqual(['operation.failed', 'operation.cancelled']);
+    expect(patched.body.secret).toBeUndefined();
+    expect(Date.parse(patched.body.updated_at)).toBeGreaterThanOrEqual(Date.parse(created.body.updated_at));
+
+    const deliveries = await http(svc.url, 'GET', `${hooks(bank)}/${id}/deliveries?limit=5`);
+    expect(deliveries.body).toEqual({ webhook_id: id, deliveries: [], total: 0, limit: 5, offset: 0 });
+
+    // Another bank does not see it.
+    const other = uniqueBank('crud');
+    expect((await http(svc.url, 'GET', `${hooks(other)}/${id}`)).status).toBe(404);
+    expect((await http(svc.url, 'DELETE', `${hooks(other)}/${id}`)).status).toBe(404);
+
+    const deleted = await http(svc.url, 'DELETE', `${hooks(bank)}/${id}`);
+    expect(deleted.status).toBe(204);
+    expect(deleted.body).toBeNull();
+    expect((await http(svc.url, 'GET', `${hooks(bank)}/${id}`)).body.error.code).toBe('not_found');
+    expect((await http(svc.url, 'GET', `${hooks(bank)}/${id}/deliveries`)).status).toBe(404);
+  });
+
+  it('rejects bad input with a clear 400 and stores nothing', async () => {
+    const bank = uniqueBank('crud');
+    const cases: [unknown, RegExp][] = [
+      [{ url: 'not a url', events: ['operation.completed'] }, /not an absolute URL/],
+      [{ url: 'ftp://example.com/x', events: ['operation.completed'] }, /http and https/],
+      [{ url: PUBLIC_URL, events: ['operation.exploded'] }, /events\.0/],
+      [{ url: PUBLIC_URL, events: [] }, /at least one event/],
+      [{ url: PUBLIC_URL }, /events/],
+      [{ url: PUBLIC_URL, events: ['operation.completed'], secret: '' }, /secret/],
+      [{ url: PUBLIC_URL, events: ['operation.completed'], colour: 'red' }, /colour/],
+    ];
+    for (const [body, message] of cases) {
+      const res = await http(svc.url, 'POST', hooks(bank), body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe('invalid_request');
+      expect(res.body.error.message).toMatch(message);
+    }
+    expect((await http(svc.url, 'GET', hooks(bank))).body.webhooks).toEqual([]);
+  });
+
+  it('refuses loopback, private and link-local URLs unless the server allows them', async () => {
+    const bank = uniqueBank('crud');
+    for (const url of [
+      'http://127.0.0.1:9000/hook',
+      'http://localhost:9000/hook',
+      'http://10.0.0.8/hook',
+      'http://192.168.1.20/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://[::1]:9000/hook',
+    ]) {
+      const res = await http(svc.url, 'POST', hooks(bank), { url, events: ['operation.completed'] });
+      expect(res.status, url).toBe(400);
+      expect(res.body.error.message).toContain('HINDSIGHT_WEBHOOK_ALLOW_PRIVATE');
+    }
+    const ok = await http(svc.url, 'POST', hooks(bank), { url: PUBLIC_URL, events: ['operation.completed'] });
+    const patched = await http(svc.url, 'PATCH', `${hooks(bank)}/${ok.body.id}`, {
+      url: 'http://127.0.0.1/x',
+    });
+    expect(patched.status).toBe(400);
+    expect((await http(svc.url, 'GET', `${hooks(bank)}/${ok.body.id}`)).body.url).toBe(PUBLIC_URL);
+    await http(svc.url, 'DELETE', `${hooks(bank)}/${ok.body.id}`);
+  });
+
+  it('checks the address again at delivery time', async () => {
+    const receiver = await startReceiver();
+    try {
+      const bank = uniqueBank('crud');
+      // Stored behind the API's back (as if it had been allowed when it was created).
+      await insertWebhook(svc.db, {
+        id: `wh-direct-${bank}`,
+        bankId: bank,
+        url: receiver.url,
+        events: ['operation.completed'],
+        secret: 'whsec_direct',
+      });
+      const op = await http(svc.url, 'POST', `/v1/default/banks/${bank}/memories`, {
+        items: documents(2),
+        async: true,
+      });
+      await waitForOperation(svc.url, bank, op.body.operation_id);
+      const row = await waitFor('the delivery to fail', async () => {
+        const res = await http(svc.url, 'GET', `${hooks(bank)}/wh-direct-${bank}/deliveries`);
+        return res.body.deliveries.find(
+          (d: any) => d.operation_id === op.body.operation_id && d.status === 'failed',
+        );
+      });
+      expect(row.last_error).toMatch(/non-public/);
+      expect(row.last_status_code).toBeNull();
+      expect(receiver.received).toEqual([]);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
