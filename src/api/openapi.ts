@@ -234,7 +234,8 @@ export const ROUTES: RouteDoc[] = [
     path: `${BANK}/graph/update`,
     tag: 'Operations',
     summary: 'Start a graph_update operation',
-    description: 'Queues a graph update with these parameters (automatic follow-ups are deduplicated separately).',
+    description:
+      'Queues a graph update with these parameters (automatic follow-ups are deduplicated separately).',
     params: bankParams,
     body: graphUpdateBody,
     responses: { 202: json('The graph_update operation', operationSchema), ...errors(400, 409) },

@@ -236,6 +236,7 @@ export class OperationService {
       { operationId: row.id, bankId: row.bank_id, workflowStatus: status },
       'operation reconciled',
     );
+    if (ended) await this.onEnded?.(toView(ended));
     return ended ?? row;
   }
 
