@@ -23,7 +23,8 @@ function jaccardBound(sourceSize: number, popularCount: number, minSize: number)
 /**
  * Memories sharing entities with the source, weighted by the Jaccard index of the two entity sets, the
  * k strongest. Rare entities are scanned in full; a popular entity (a user's own name, say) only as far
- * as its memories could still make the top k, since its list is ordered by entity-set size.
+ * as its memories could still make the top k, since its list is ordered by entity-set size; and no more
+ * than COMPARISON_BUDGET memories in all.
  */
 export function entityLinks(source: MemoryForLinking, u: LinkUniverse, k: number): Candidate[] {
   const sourceSize = new Set(source.entityIds).size;
@@ -50,7 +51,8 @@ export function entityLinks(source: MemoryForLinking, u: LinkUniverse, k: number
   };
   const popular: { list: Int32Array; next: number }[] = [];
   // Rarest entities first: they say the most about the source.
-  const lists = own.map((n) => u.byEntity[n]!).sort((a, b) => a.length - b.length);
+  own.sort((a, b) => u.byEntity[a]!.length - u.byEntity[b]!.length || a - b);
+  const lists = own.map((n) => u.byEntity[n]!);
   for (const list of lists) {
     if (list.length > POPULAR) popular.push({ list, next: 0 });
     else for (let j = 0; j < list.length && compared < COMPARISON_BUDGET; j++) consider(list[j]!);

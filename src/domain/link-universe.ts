@@ -70,19 +70,12 @@ function groupBy<K>(count: number, keysOf: (i: number) => Iterable<K>): Map<K, n
 
 export function buildLinkUniverse(universe: readonly MemoryForLinking[]): LinkUniverse {
   const memories = dedupeById(universe);
-  const entityNumbers = new Map<string, number>();
-  const entitySets = memories.map((m) => {
-    const numbers = new Set<number>();
-    for (const e of m.entityIds) {
-      let n = entityNumbers.get(e);
-      if (n === undefined) {
-        n = entityNumbers.size;
-        entityNumbers.set(e, n);
-      }
-      numbers.add(n);
-    }
-    return Int32Array.from(numbers);
-  });
+  // Numbered in id order, so that every tie-break on entities is independent of input order.
+  const allEntities = [...new Set(memories.flatMap((m) => m.entityIds))].sort(byId);
+  const entityNumbers = new Map(allEntities.map((e, n) => [e, n]));
+  const entitySets = memories.map((m) =>
+    Int32Array.from(new Set(m.entityIds.map((e) => entityNumbers.get(e)!))),
+  );
   const byEntity: Int32Array[] = Array.from({ length: entityNumbers.size }, () => new Int32Array(0));
   for (const [entity, list] of groupBy(memories.length, (i) => entitySets[i]!)) {
     list.sort((a, b) => entitySets[a]!.length - entitySets[b]!.length || a - b);

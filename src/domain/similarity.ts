@@ -53,11 +53,9 @@ function rareTermLimit(docCount: number): number {
 const FALLBACK_TERMS = 2;
 
 /**
- * Work limits per query, so that a corpus where every document shares most words with every other
- * (generated filler, boilerplate) costs a bounded amount per document instead of a scan of the whole
- * corpus. Below them results are exact; beyond them, candidates sharing only common words may be missed.
+ * Exact scores computed per query at most. Only reached when very many documents look alike on the rare
+ * terms and differ on the common ones (generated filler); the best of them by rare terms are kept.
  */
-const POSTING_BUDGET = 20_000;
 const SCORING_BUDGET = 1_000;
 
 /** Scores are rounded so that ties do not hinge on the order of floating-point additions. */
@@ -177,11 +175,7 @@ export function buildSimilarityIndex(docs: readonly { id: string; text: string }
       suffixNormSq[r] = suffixNormSq[r + 1]! + q.weights[i]! ** 2;
       suffixMaxDot[r] = suffixMaxDot[r + 1]! + q.weights[i]! * maxWeight[q.terms[i]!]!;
     }
-    let postings = 0;
-    const rareCut = byRarity.findIndex((i, rank) => {
-      postings += df[q.terms[i]!]!;
-      return rank >= FALLBACK_TERMS && (df[q.terms[i]!]! > rareLimit || postings > POSTING_BUDGET);
-    });
+    const rareCut = byRarity.findIndex((i, rank) => rank >= FALLBACK_TERMS && df[q.terms[i]!]! > rareLimit);
     return {
       byRarity,
       boundFrom: (r) => Math.min(Math.sqrt(suffixNormSq[r]!), suffixMaxDot[r]!),
@@ -240,8 +234,8 @@ export function buildSimilarityIndex(docs: readonly { id: string; text: string }
   /**
    * Candidates come from the postings of the query's rarer terms. The common rest is left out only while
    * all of it together could not lift a document to the k-th best score (or minScore), so with
-   * minScore > 0 and within the work limits no qualifying document is missed; with minScore 0, terms in
-   * many documents are skipped.
+   * minScore > 0 no qualifying document is missed (short of the scoring budget); with minScore 0, terms
+   * in many documents are skipped.
    */
   function query(
     q: Vector,
@@ -257,27 +251,21 @@ export function buildSimilarityIndex(docs: readonly { id: string; text: string }
     let cut = rareCut;
     if (minScore > 0 && cut < byRarity.length && boundFrom(cut) >= minScore) {
       const target = probeFloor(candidateCount, k, minScore, accept);
-      let postings = 0;
-      for (let r = 0; r < cut; r++) postings += df[q.terms[byRarity[r]!]!]!;
-      while (cut < byRarity.length && boundFrom(cut) >= target) {
-        postings += df[q.terms[byRarity[cut]!]!]!;
-        if (postings > POSTING_BUDGET) break;
-        cut++;
-      }
+      while (cut < byRarity.length && boundFrom(cut) >= target) cut++;
       candidateCount = accumulate(q, byRarity, rareCut, cut, self, candidateCount);
     }
     const commonBound = boundFrom(cut);
     // Only candidates that could still reach the k-th best score are ranked and scored exactly, best
     // partial first, until even the best remaining one cannot reach the floor.
-    let floor = Math.max(minScore, probeFloor(candidateCount, k, minScore, accept), Number.MIN_VALUE);
+    const reachable = Math.max(minScore, probeFloor(candidateCount, k, minScore, accept), Number.MIN_VALUE);
     const ranked: number[] = [];
     for (let j = 0; j < candidateCount; j++) {
       const doc = touched[j]!;
-      if (partial[doc]! + commonBound + EPSILON >= floor) ranked.push(doc);
+      if (partial[doc]! + commonBound + EPSILON >= reachable) ranked.push(doc);
     }
     ranked.sort((a, b) => partial[b]! - partial[a]! || a - b);
     const hits: Hit[] = [];
-    floor = Math.max(minScore, Number.MIN_VALUE);
+    let floor = Math.max(minScore, Number.MIN_VALUE);
     let scored = 0;
     for (const doc of ranked) {
       if (scored >= SCORING_BUDGET) break;

@@ -1,4 +1,6 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
@@ -85,6 +87,24 @@ class PostgresDatabase implements Database {
 
 export type DatabaseTarget = { url: string } | { dataDir: string | undefined };
 
+/** An initialised empty cluster made at install time (scripts/prepare-pglite-template.mjs). */
+const PGLITE_TEMPLATE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'node_modules',
+  '.cache',
+  'hindsight',
+  'pglite-template.tar.gz',
+);
+
+/** A new store starts from the template when there is one: loading it takes a second, initdb takes many. */
+function pgliteTemplate(dataDir: string | undefined): Blob | undefined {
+  const fresh = !dataDir || !existsSync(dataDir) || readdirSync(dataDir).length === 0;
+  if (!fresh || !existsSync(PGLITE_TEMPLATE)) return undefined;
+  return new Blob([readFileSync(PGLITE_TEMPLATE)]);
+}
+
 /** A PostgreSQL server when a URL is given, otherwise embedded PGlite (in memory when dataDir is undefined). */
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
@@ -93,8 +113,9 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     pool.on('error', () => undefined);
     return new PostgresDatabase(pool);
   }
+  const loadDataDir = pgliteTemplate(target.dataDir);
   if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const db = new PGlite(target.dataDir);
+  const db = new PGlite(target.dataDir, loadDataDir ? { loadDataDir } : {});
   await db.waitReady;
   return new PGliteDatabase(db);
 }

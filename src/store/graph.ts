@@ -7,6 +7,8 @@ export interface LinkableMemory {
   occurredAt: Date | null;
   createdAt: Date;
   entityIds: string[];
+  /** Fact index within its document, so "adjacent" in a document means adjacent facts. */
+  position: number;
 }
 
 export interface LinkRow {
@@ -33,7 +35,7 @@ export async function countUnlinked(sql: Sql, bankId: string, cutoff: Date): Pro
 }
 
 const LINKABLE = `SELECT m.id, m.text, m.document_id AS "documentId", m.occurred_at AS "occurredAt",
-  m.created_at AS "createdAt",
+  m.created_at AS "createdAt", m.fact_index AS position,
   coalesce((SELECT array_agg(me.entity_id ORDER BY me.entity_id) FROM memory_entities me WHERE me.memory_id = m.id),
     '{}') AS "entityIds"
   FROM memories m`;
