@@ -152,7 +152,10 @@ def test_list_operations_filters_and_pagination(client, bank_id, track):
     completed = client.list_operations(bank_id=bank_id, status="completed", type="batch_retain")
     assert sorted(op["operation_id"] for op in completed) == sorted(submitted)
     assert completed.total == 5
-    assert client.list_operations(bank_id=bank_id, type="graph_update", status="completed").total == 0
+    # Follow-up work may have run by now: whatever the filter returns matches both criteria.
+    graph_done = client.list_operations(bank_id=bank_id, type="graph_update", status="completed")
+    assert all(op["type"] == "graph_update" and op["status"] == "completed" for op in graph_done)
+    assert graph_done.total == len(graph_done)
 
     # With pagination
     operations = client.list_operations(
