@@ -22,5 +22,6 @@ export async function joinBankQueue(
     signalArgs: [input.entry, input.limit],
     memo: { bankId: input.bankId },
     typedSearchAttributes: [{ key: BANK_ID, value: input.bankId }],
+    staticSummary: `Admission queue of bank ${input.bankId}: which operations run, which wait`,
   });
 }

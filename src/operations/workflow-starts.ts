@@ -8,6 +8,17 @@ import type { Config } from '../config.js';
 import type { OperationRow } from '../store/operations.js';
 import { BANK_ID, OPERATION_STATUS, OPERATION_TYPE } from '../temporal/search-attributes.js';
 
+function summaryOf(row: OperationRow): string {
+  switch (row.type) {
+    case 'batch_retain':
+      return `Retain ${row.total} documents into bank ${row.bank_id} (operation ${row.id})`;
+    case 'graph_update':
+      return `${row.params.full_rebuild ? 'Rebuild' : 'Update'} memory links of bank ${row.bank_id} (operation ${row.id})`;
+    case 'regenerate_observations':
+      return `Regenerate entity observations of bank ${row.bank_id} (operation ${row.id})`;
+  }
+}
+
 /**
  * Starts the workflow behind an operation row. Idempotent: when the workflow is already running the call
  * attaches to it, so a retried submit or the reconciler can call it again safely.
@@ -29,6 +40,8 @@ export async function startOperationWorkflow(
       { key: OPERATION_STATUS, value: row.status },
     ],
     memo: { bankId: row.bank_id, operationId: row.id, type: row.type, total: row.total },
+    // Shown at the top of the run in the Temporal UI.
+    staticSummary: summaryOf(row),
   };
   switch (row.type) {
     case 'batch_retain':
