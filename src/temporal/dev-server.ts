@@ -58,12 +58,25 @@ async function waitUntilServing(address: string, child: ChildProcess, output: ()
   }
 }
 
+const WATCHDOG = [
+  // Background jobs get /dev/null as stdin: keep ours on fd 3 for the watcher.
+  'exec 3<&0',
+  '"$0" "$@" & server=$!',
+  '(cat <&3 >/dev/null; kill -TERM $server 2>/dev/null) &',
+  'wait $server',
+].join('\n');
+
 /** Starts the real `temporal server start-dev` binary and resolves once it answers gRPC calls. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const cli = resolveTemporalCli(options.cliPath);
   if (!cli) return startDownloadedDevServer(options);
   if (options.dbFilename) mkdirSync(dirname(options.dbFilename), { recursive: true });
-  const child = spawn(cli.path, devServerArgs(options), { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group, so a terminal's Ctrl-C reaches only us and we stop the server after the worker
+  // has drained; a watchdog stops it when our end of its stdin closes, which happens however we die.
+  const child = spawn('sh', ['-c', WATCHDOG, cli.path, ...devServerArgs(options)], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    detached: true,
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8_000);
@@ -74,7 +87,7 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   try {
     await waitUntilServing(address, child, () => output);
   } catch (error) {
-    child.kill('SIGKILL');
+    killGroup(child);
     throw error;
   }
   options.logger.info({ address, cli: cli.path, source: cli.source }, 'Temporal dev server started');
@@ -85,15 +98,23 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   };
 }
 
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL');
+  } catch {
+    // already gone
+  }
+}
+
 function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const force = setTimeout(() => killGroup(child), 10_000);
     child.once('exit', () => {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.stdin?.end();
   });
 }
 
