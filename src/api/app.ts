@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { tooLarge } from '../errors.js';
 import { apiKeyAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
@@ -17,6 +19,18 @@ export function createApp(deps: AppDeps) {
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.use('*', apiKeyAuth(deps.config.apiKeys));
+  // Every body is read into memory, so the cap holds for every route, not only retain.
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.maxBodyBytes,
+      onError: () => {
+        throw tooLarge(
+          `request body is over ${deps.config.maxBodyBytes} bytes: split the batch into several requests`,
+        );
+      },
+    }),
+  );
 
   app.get('/health', async (c) => {
     const report = await deps.health();

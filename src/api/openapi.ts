@@ -24,6 +24,7 @@ import {
   operationParams,
   operationSchema,
   pageQuery,
+  queryIntegers,
   recallBody,
   regenerateObservationsBody,
   retainBody,
@@ -154,7 +155,15 @@ export const ROUTES: RouteDoc[] = [
       200: {
         description: '`text/event-stream` of `event: operation` frames',
         contentType: 'text/event-stream',
-        schema: z.string(),
+        // One event; its data is the operation as JSON.
+        schema: z.object({
+          event: z.literal('operation'),
+          id: z.string().regex(/^\d+$/),
+          data: z.string().meta({
+            contentMediaType: 'application/json',
+            contentSchema: jsonSchema(operationSchema, 'output'),
+          }),
+        }),
       },
       ...errors(400, 404),
     },
@@ -356,7 +365,17 @@ export const ROUTES: RouteDoc[] = [
 type JsonSchema = Record<string, unknown>;
 
 function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
-  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as JsonSchema;
+  const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, {
+    io,
+    unrepresentable: 'any',
+    // A whole-number query parameter is text on the wire but documented as the integer range it accepts.
+    override: (ctx) => {
+      const integer = queryIntegers.get(ctx.zodSchema);
+      if (!integer) return;
+      for (const key of Object.keys(ctx.jsonSchema)) delete (ctx.jsonSchema as JsonSchema)[key];
+      Object.assign(ctx.jsonSchema, { type: 'integer', ...integer });
+    },
+  }) as JsonSchema;
   return rest;
 }
 
@@ -411,7 +430,8 @@ function operationObject(route: RouteDoc) {
     ...(route.body
       ? {
           requestBody: {
-            required: true,
+            // An empty body reads as {}: where that is valid, the body may be left out.
+            required: !route.body.safeParse({}).success,
             content: { 'application/json': { schema: jsonSchema(route.body, 'input') } },
           },
         }

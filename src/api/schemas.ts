@@ -7,20 +7,36 @@ const ID_PATTERN = /^[A-Za-z0-9_.:-]{1,128}$/;
 const idMessage = 'must be 1 to 128 characters of letters, digits, "_", ".", ":" or "-"';
 export const idSchema = z.string().regex(ID_PATTERN, idMessage);
 
+// PostgreSQL text and jsonb cannot hold U+0000, and an unpaired UTF-16 surrogate cannot be encoded as UTF-8:
+// either would fail in the store (a 500, or a batch that retries until it fails), so both are refused here.
+// The NUL rule is a pattern, so the OpenAPI document shows it too.
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+export const storable = (schema: z.ZodString) =>
+  schema
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the character refused
+    .regex(/^[^\u0000]*$/, 'must not contain NUL (U+0000) characters')
+    .refine((s) => !LONE_SURROGATE.test(s), 'must not contain unpaired surrogates');
+
+/** Query parameters that are whole numbers: the OpenAPI document shows them as bounded integers. */
+export const queryIntegers = new WeakMap<object, { minimum: number; maximum: number; default: number }>();
+
 export const bankParams = z.object({ bank_id: idSchema });
 export const operationParams = bankParams.extend({ operation_id: idSchema });
 export const memoryParams = bankParams.extend({ memory_id: idSchema });
 export const entityParams = bankParams.extend({ entity_id: idSchema });
 
 /** Query strings carry text: whole numbers only, in range, or a clear 400. */
-const intParam = (min: number, max: number, fallback: number) =>
-  z
+const intParam = (min: number, max: number, fallback: number) => {
+  const schema = z
     .string()
     .regex(/^\d{1,9}$/, 'must be a whole number')
     .transform(Number)
     .pipe(z.number().int().min(min).max(max))
     .optional()
     .transform((v) => v ?? fallback);
+  queryIntegers.set(schema, { minimum: min, maximum: max, default: fallback });
+  return schema;
+};
 
 export const pageQuery = z.object({
   limit: intParam(1, 100, 20),
@@ -34,20 +50,35 @@ export const listOperationsQuery = pageQuery.extend({
 
 export const listMemoriesQuery = pageQuery.extend({
   operation_id: idSchema.optional(),
-  document_id: z.string().min(1).max(512).optional(),
+  document_id: storable(z.string().min(1).max(512)).optional(),
 });
 
 export const MAX_ITEMS = 100_000;
 export const SYNC_MAX_ITEMS = 100;
 export const SYNC_MAX_BYTES = 100 * 1024;
 
+// What PostgreSQL's timestamptz reads back from JavaScript's ISO form: years 0001 to 9999 in UTC.
+const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
 export const retainItem = z.strictObject({
-  content: z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
-  context: z.string().max(10_000).nullish(),
-  timestamp: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).nullish(),
-  document_id: z.string().min(1).max(512).nullish(),
-  metadata: z.record(z.string().max(256), z.string().max(10_000)).nullish(),
-  tags: z.array(z.string().min(1).max(256)).max(100).nullish(),
+  content: storable(
+    z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+  ),
+  context: storable(z.string().max(10_000)).nullish(),
+  timestamp: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    .refine((s) => {
+      const t = Date.parse(s);
+      return t >= FIRST_INSTANT && t <= LAST_INSTANT;
+    }, 'must fall between 0001-01-01 and 9999-12-31 (UTC)')
+    .nullish(),
+  document_id: storable(z.string().min(1).max(512)).nullish(),
+  metadata: z.record(storable(z.string().max(256)), storable(z.string().max(10_000))).nullish(),
+  tags: z
+    .array(storable(z.string().min(1).max(256)))
+    .max(100)
+    .nullish(),
 });
 
 export const retainBody = z.strictObject({
@@ -69,7 +100,7 @@ export const regenerateObservationsBody = z.strictObject({
 export const cancelManyBody = z.strictObject({ status: z.literal('pending') });
 
 export const recallBody = z.strictObject({
-  query: z.string().trim().min(1, 'must not be empty').max(2_000),
+  query: storable(z.string().trim().min(1, 'must not be empty').max(2_000)),
   limit: z.number().int().min(1).max(100).optional(),
 });
 

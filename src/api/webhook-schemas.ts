@@ -1,18 +1,20 @@
 import { z } from 'zod';
 import { WEBHOOK_EVENT_TYPES } from '../store/webhooks.js';
-import { bankParams, idSchema, operationSchema } from './schemas.js';
+import { bankParams, idSchema, operationSchema, storable } from './schemas.js';
 
 export const webhookParams = bankParams.extend({ webhook_id: idSchema });
 
-const webhookUrl = z.string().min(1).max(2048, 'must be at most 2048 characters');
+const webhookUrl = storable(z.string().min(1).max(2048, 'must be at most 2048 characters'));
 const webhookEvents = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
   .min(1, 'must name at least one event')
   .max(WEBHOOK_EVENT_TYPES.length * 2);
-const webhookSecret = z
-  .string()
-  .min(1, 'must not be empty (omit it to have one generated)')
-  .max(256, 'must be at most 256 characters');
+const webhookSecret = storable(
+  z
+    .string()
+    .min(1, 'must not be empty (omit it to have one generated)')
+    .max(256, 'must be at most 256 characters'),
+);
 
 export const createWebhookBody = z.strictObject({
   url: webhookUrl,

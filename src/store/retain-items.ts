@@ -35,7 +35,9 @@ export async function stageItems(
       item_index: firstIndex + start + i,
       content: item.content,
       context: item.context ?? null,
-      occurred_at: item.timestamp ?? null,
+      // The instant as JavaScript reads it (milliseconds), as a synchronous retain stores it: PostgreSQL would
+      // round extra digits, possibly into a year it cannot print back.
+      occurred_at: item.timestamp ? new Date(item.timestamp).toISOString() : null,
       document_id: item.document_id ?? null,
       metadata: item.metadata ?? null,
       tags: item.tags ?? null,

@@ -1,5 +1,4 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { newOperationId } from '../../domain/ids.js';
 import { notFound, tooLarge } from '../../errors.js';
 import { prepareItems } from '../../retain/prepare.js';
@@ -21,17 +20,8 @@ import {
 import { jsonBody, validate } from '../validate.js';
 
 export function memoryRoutes(deps: AppDeps) {
-  const limitBody = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw tooLarge(
-        `request body is over ${deps.config.maxBodyBytes} bytes: split the batch into several requests`,
-      );
-    },
-  });
-
   return new Hono()
-    .post('/', limitBody, async (c) => {
+    .post('/', async (c) => {
       const { bank_id } = validate(bankParams, c.req.param(), 'path');
       const raw = await jsonBody(c.req);
       const count = (raw as { items?: unknown })?.items;
