@@ -4,7 +4,13 @@ import { defineConfig } from 'vitest/config';
 // HINDSIGHT_TEST_DATABASE_URL names one (CI starts it). Pure unit suites run once.
 const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL;
 const integration = ['test/**/*.test.ts'];
-const unitOnly = ['test/domain/**', 'test/deploy/**', 'test/python/**', 'test/fuzz/**', 'test/cli/glob.test.ts'];
+const unitOnly = [
+  'test/domain/**',
+  'test/deploy/**',
+  'test/python/**',
+  'test/fuzz/**',
+  'test/cli/glob.test.ts',
+];
 
 export default defineConfig({
   test: {

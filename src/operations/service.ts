@@ -31,6 +31,7 @@ import { startOperationWorkflow } from './workflow-starts.js';
 
 const LIVE_QUERY_TIMEOUT_MS = 500;
 const CANCEL_WAIT_MS = 3_000;
+const TEMPORAL_DEADLINE_MS = 3_000;
 
 export interface Submitted {
   operation: OperationView;
@@ -116,12 +117,14 @@ export class OperationService {
   /** Starts the workflow unless it runs; a failure here leaves the row pending for the reconciler. */
   private async ensureWorkflow(row: OperationRow): Promise<void> {
     try {
-      await startOperationWorkflow(this.client, this.config, row);
-      await joinBankQueue(this.client, this.config, {
-        bankId: row.bank_id,
-        entry: { workflowId: row.workflow_id, operationId: row.id, type: row.type, seq: row.seq },
-        limit: this.config.bankConcurrency,
-      });
+      await this.temporal(() => startOperationWorkflow(this.client, this.config, row));
+      await this.temporal(() =>
+        joinBankQueue(this.client, this.config, {
+          bankId: row.bank_id,
+          entry: { workflowId: row.workflow_id, operationId: row.id, type: row.type, seq: row.seq },
+          limit: this.config.bankConcurrency,
+        }),
+      );
     } catch (error) {
       if ((error as Error).name === 'WorkflowExecutionAlreadyStartedError') {
         await this.reconcile(row);
@@ -129,6 +132,14 @@ export class OperationService {
       }
       this.logger.warn({ err: error, operationId: row.id, bankId: row.bank_id }, 'workflow start deferred');
     }
+  }
+
+  /**
+   * Temporal calls on a request's path get a deadline: with the server away the SDK would otherwise retry
+   * for a long time, and the caller deserves a prompt answer (the store keeps what it needs meanwhile).
+   */
+  private temporal<T>(call: () => Promise<T>): Promise<T> {
+    return this.client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
   }
 
   private async rowInBank(bankId: string, operationId: string): Promise<OperationRow> {
@@ -174,9 +185,17 @@ export class OperationService {
     const row = await this.rowInBank(bankId, operationId);
     if (isTerminal(row.status)) throw conflict(`operation ${operationId} has already ${row.status}`);
     try {
-      await this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason);
+      await this.temporal(() => this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason));
     } catch (error) {
-      if (!(error instanceof WorkflowNotFoundError)) throw error;
+      if (error instanceof WorkflowNotFoundError) {
+        // Its workflow already closed (terminated from outside, say): the row catches up, and an ended
+        // operation cannot be cancelled.
+        const reconciled = await this.reconcile(row);
+        if (isTerminal(reconciled.status))
+          throw conflict(`operation ${operationId} has already ${reconciled.status}`);
+      } else if (row.status !== 'pending') {
+        throw error; // a running operation needs the signal; a pending one is ended in the store below
+      }
     }
     if (row.status === 'pending') await cancelIfPending(this.db, row);
     const deadline = Date.now() + CANCEL_WAIT_MS;
@@ -211,7 +230,7 @@ export class OperationService {
     const handle = this.client.workflow.getHandle(row.workflow_id);
     let status: string;
     try {
-      status = (await handle.describe()).status.name;
+      status = (await this.temporal(() => handle.describe())).status.name;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         await startOperationWorkflow(this.client, this.config, row).catch(() => undefined);
@@ -221,7 +240,7 @@ export class OperationService {
     if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return row;
     const fresh = await getOperationById(this.db, row.id);
     if (!fresh || isTerminal(fresh.status)) return fresh ?? row;
-    const cancelled = status === 'CANCELED';
+    const cancelled = status === 'CANCELLED' || status === 'CANCELED';
     const ended = await finishOperation(this.db, row.id, {
       status: cancelled ? 'cancelled' : 'failed',
       error: cancelled

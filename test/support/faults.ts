@@ -10,32 +10,47 @@ export interface Attempt<T = any> {
   error?: string;
 }
 
+/** Why a request got no answer, with the socket-level cause that `fetch failed` hides. */
+function describeFailure(error: unknown): { text: string; code: string | undefined } {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code;
+  return { text: cause ? `${error} (${code ?? ''} ${cause.message ?? ''})` : String(error), code };
+}
+
+// A kept-alive connection the server closed just as a request went out: HTTP clients resend idempotent
+// requests in that case, which fetch does not do by itself. A refused connection is never resent.
+const RESENDABLE = new Set(['ECONNRESET', 'EPIPE', 'UND_ERR_SOCKET']);
+
 /** Real HTTP that never throws and never waits forever: a service that is down is an answer too. */
 export async function attempt<T = any>(
   base: string,
   method: string,
   path: string,
   body?: unknown,
-  timeoutMs = 15_000,
+  timeoutMs = 30_000,
 ): Promise<Attempt<T>> {
   const started = Date.now();
-  try {
-    const res = await fetch(`${base}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await res.text();
-    let parsed: any = text;
+  for (let tries = 1; ; tries++) {
     try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      // not JSON: keep the text
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(Math.max(1, timeoutMs - (Date.now() - started))),
+      });
+      const text = await res.text();
+      let parsed: any = text;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: res.status, body: parsed as T, ms: Date.now() - started };
+    } catch (error) {
+      const failure = describeFailure(error);
+      if (method === 'GET' && tries === 1 && failure.code && RESENDABLE.has(failure.code)) continue;
+      return { status: 0, body: undefined as T, ms: Date.now() - started, error: failure.text };
     }
-    return { status: res.status, body: parsed as T, ms: Date.now() - started };
-  } catch (error) {
-    return { status: 0, body: undefined as T, ms: Date.now() - started, error: String(error) };
   }
 }
 
