@@ -94,7 +94,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await migrate(db);
 
     const connection = await Connection.connect({ address });
-    stops.push(() => connection.close());
+    stops.push(async () => {
+      await operations.drain();
+      await connection.close();
+    });
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const notifyEnded = createWebhookDispatcher({ db, client, config, logger });
     const operations = new OperationService(db, client, config, logger, notifyEnded);
@@ -157,10 +160,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       );
       const port = (server.address() as { port: number }).port;
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
+      let sweeping: Promise<void> = Promise.resolve();
       const sweep = setInterval(() => {
-        operations.reconcileAll().catch((err) => logger.warn({ err }, 'reconcile sweep failed'));
+        sweeping = operations.reconcileAll().catch((err) => logger.warn({ err }, 'reconcile sweep failed'));
       }, options.reconcileEveryMs ?? 15_000);
-      stops.push(async () => clearInterval(sweep));
+      // A sweep still talking to Temporal must finish (its calls have deadlines) before the connection closes:
+      // the SDK's retry timers fail loudly on a closed channel.
+      stops.push(async () => {
+        clearInterval(sweep);
+        await sweeping;
+      });
       logger.info({ url }, 'API listening');
     }
 

@@ -139,7 +139,24 @@ export class OperationService {
    * for a long time, and the caller deserves a prompt answer (the store keeps what it needs meanwhile).
    */
   private temporal<T>(call: () => Promise<T>): Promise<T> {
-    return this.client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
+    const pending = this.client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
+    const settled = pending.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.inFlight.add(settled);
+    void settled.then(() => this.inFlight.delete(settled));
+    return pending;
+  }
+
+  private readonly inFlight = new Set<Promise<void>>();
+
+  /**
+   * Waits for Temporal calls still under way (each has a deadline), so the connection can close under no
+   * one: the SDK's retry timers fail loudly on a closed channel.
+   */
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
   }
 
   private async rowInBank(bankId: string, operationId: string): Promise<OperationRow> {
@@ -167,7 +184,7 @@ export class OperationService {
     const timeout = new Promise<undefined>((resolve) =>
       setTimeout(() => resolve(undefined), LIVE_QUERY_TIMEOUT_MS).unref(),
     );
-    return Promise.race([handle.query(progressQuery).catch(() => undefined), timeout]);
+    return Promise.race([this.temporal(() => handle.query(progressQuery)).catch(() => undefined), timeout]);
   }
 
   list(filter: OperationFilter) {

@@ -8,10 +8,9 @@ import {
   faultPoints,
   pollOperation,
   type Reference,
-  sleep,
+  restartablePort,
 } from '../support/faults.js';
 import { documents, waitFor } from '../support/http.js';
-import { freePort } from '../support/ports.js';
 import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
 
 // On PostgreSQL the API is a process of its own: it is stopped and started again while the worker keeps
@@ -44,7 +43,7 @@ async function startApi(): Promise<TestService> {
 
 beforeAll(async () => {
   db = await openTestDatabase();
-  port = await freePort();
+  port = await restartablePort();
   base = `http://127.0.0.1:${port}`;
   api = await startApi();
   if (postgresUrl) worker = await startService({ api: false, db, taskQueue, chunkSize: CHUNK });
@@ -97,8 +96,6 @@ describe(`restarting the API mid-batch (${postgresUrl ? 'API alone' : 'API and w
         await waitFor('the worker to keep going with the API down', async () => {
           return (await progressInStore(operationId)) > progressAtStop;
         });
-      } else {
-        await sleep(500);
       }
       api = await startApi();
       restarts.push({ point, progressAtStop, progressAtStart: await progressInStore(operationId) });

@@ -89,7 +89,8 @@ async function expectRunChain(client: Client, workflowId: string) {
 
 const linksOfBank = (bank: string) =>
   svc!.db.query<{ memory_id: string; target_id: string; kind: string; weight: number }>(
-    `SELECT l.memory_id, l.target_id, l.kind, l.weight FROM memory_links l JOIN memories m ON m.id = l.memory_id
+    `SELECT l.memory_id, l.target_id, l.kind, l.weight
+     FROM memory_links l JOIN memories m ON m.id = l.memory_id
      WHERE m.bank_id = $1 ORDER BY l.memory_id, l.target_id, l.kind`,
     [bank],
   );
@@ -127,7 +128,8 @@ describe(`continue-as-new under a ${HISTORY_EVENTS}-event history suggestion`, (
   }, 180_000);
 
   it('a full graph_update in chunks of 10 crosses runs and writes the same links as one in big chunks', async () => {
-    // The batch queued its own graph_update (chunks of 200); once the bank is idle, its links are the baseline.
+    // The batch queued its own graph_update (chunks of 200): once the bank is idle, its links are the
+    // baseline.
     await waitFor(
       'the follow-up operations of the batch to end',
       async () => {

@@ -67,11 +67,13 @@ async function nextOperationsComplete(bank: string, first: number) {
 
 /** Memories stop appearing once in-flight chunks have noticed the end (their next heartbeat). */
 async function settledCensus(bank: string, operationId: string) {
+  const deadline = Date.now() + 20_000;
   let last = await memoryCensus(svc.url, bank, operationId);
   for (;;) {
     await sleep(1_500);
     const now = await memoryCensus(svc.url, bank, operationId);
     if (now.total === last.total) return now;
+    if (Date.now() > deadline) throw new Error(`memories of ${operationId} still appear 20 s after it ended`);
     last = now;
   }
 }

@@ -18,14 +18,14 @@ import {
   faultPoints,
   pollOperation,
   type Reference,
-  sleep,
+  restartablePort,
 } from '../support/faults.js';
 import { documents } from '../support/http.js';
-import { freePort } from '../support/ports.js';
 import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
 
-// On PostgreSQL the API runs here and only the worker is killed; on PGlite the store belongs to one process,
-// so the API and the worker run (and die) together in the child, and the API is down between kill and restart.
+// On PostgreSQL the API runs here and only the worker is killed. On PGlite the store belongs to one process,
+// so the API and the worker run (and die) together in the child, and the API is down between kill and
+// restart.
 const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL || undefined;
 // On PGlite the API shares its process, and so its CPU, with the worker: it answers late and only after the
 // restarted worker has been working for a while. A longer batch leaves room for every kill to land mid-batch.
@@ -65,7 +65,7 @@ async function startServiceUnderTest() {
 let referenceResult: Reference;
 
 beforeAll(async () => {
-  port = await freePort();
+  port = await restartablePort();
   base = `http://127.0.0.1:${port}`;
   if (postgresUrl) {
     db = await openTestDatabase();
@@ -110,7 +110,7 @@ describe(`SIGKILL of the worker process mid-batch (${postgresUrl ? 'worker alone
 
     const points = faultPoints(KILLS, 0.05, postgresUrl ? 0.8 : 0.5);
     const kills: { point: number; progressSeen: number; downMs: number }[] = [];
-    let floor = 0; // progress the current process has to move past before it is killed
+    let floor = 0;
     for (const point of points) {
       const target = Math.max(Math.ceil(point * DOCS), floor + 1);
       const seen = await pollOperation(() => base, bank, operationId, {
@@ -124,9 +124,9 @@ describe(`SIGKILL of the worker process mid-batch (${postgresUrl ? 'worker alone
       );
       const killedAt = Date.now();
       await child!.kill('SIGKILL');
-      await sleep(200);
       await startServiceUnderTest();
-      // What the dead process committed is final; the restarted one has to move past it.
+      // Progress as the dead process left it (PostgreSQL), or as the restarted one first answers (PGlite):
+      // the next kill waits for the restarted process to have moved past it, so it too dies mid-work.
       const after = await pollOperation(() => base, bank, operationId, {
         until: () => true,
         timeoutMs: 30_000,

@@ -1,6 +1,36 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { expect } from 'vitest';
 import { TERMINAL } from './http.js';
 import { uniqueBank } from './service.js';
+
+function ephemeralLow(): number {
+  try {
+    return Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return 32_768;
+  }
+}
+
+const listensOn = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+
+/**
+ * A free loopback port below the kernel's ephemeral range, for a server a test stops and starts again: while
+ * it is down, nothing that asks the kernel for any free port (port 0) can be handed this one.
+ */
+export async function restartablePort(): Promise<number> {
+  const low = Math.min(ephemeralLow(), 32_768);
+  for (let tries = 0; tries < 100; tries++) {
+    const port = 20_000 + Math.floor(Math.random() * (low - 20_000));
+    if (await listensOn(port)) return port;
+  }
+  throw new Error('no free port below the ephemeral range');
+}
 
 /** An HTTP answer, or status 0 when nothing answered (refused, reset, or no answer within the timeout). */
 export interface Attempt<T = any> {
