@@ -39,7 +39,9 @@ export async function prepareGraphUpdate(
   db: Database,
   input: { operationId: string; bankId: string; fullRebuild: boolean },
 ): Promise<{ total: number; cutoff: string }> {
-  const [now] = await db.query<{ now: Date }>('SELECT clock_timestamp() AS now');
+  // Millisecond precision: the cutoff travels as a JS date, and every later comparison must see the same
+  // instant the count saw.
+  const [now] = await db.query<{ now: Date }>('SELECT date_trunc('milliseconds', clock_timestamp()) AS now');
   const cutoff = now!.now;
   if (input.fullRebuild) await markAllUnlinked(db, input.bankId);
   const total = await countUnlinked(db, input.bankId, cutoff);

@@ -193,6 +193,21 @@ async function pollOperation(
 }
 
 /**
+ * Waits for a batch retain to complete by reading the list, which comes from the store alone: unlike GET of a
+ * running operation it asks the workflow nothing, so watching costs the measured run next to nothing.
+ */
+async function waitCompleted(base: string, bank: string, id: string) {
+  for (;;) {
+    const reply = await http(base, 'GET', `${opsPath(bank)}?type=batch_retain&limit=100`);
+    if (reply.status !== 200) throw new Error(`list answered ${reply.status}: ${JSON.stringify(reply.body)}`);
+    const op = (reply.body.operations as any[]).find((o) => o.operation_id === id);
+    if (op?.status === 'completed') return op;
+    if (op && TERMINAL.has(op.status)) throw new Error(`operation ${id} ended ${op.status}: ${op.error}`);
+    await sleep(500);
+  }
+}
+
+/**
  * Cancels whatever still runs or waits in the bank: the graph_update and regenerate_observations follow-ups a
  * completed retain queues, so their CPU does not spill into the next measurement. Returns how many it cancelled.
  */
@@ -254,7 +269,7 @@ async function retainRun(
   const t0 = Date.now();
   const { operationId, ms: submitMs } = await submit(service.url, bank, items);
   const acceptedAt = service.rss.mark();
-  const done = await pollOperation(service.url, bank, operationId, (op) => op.status === 'completed');
+  const done = await waitCompleted(service.url, bank, operationId);
   const temporalMs = Date.parse(done.completed_at) - t0;
   const startedMs = Date.parse(done.started_at) - t0;
   const endAt = service.rss.mark();
@@ -387,7 +402,7 @@ async function cancelLatency(service: ServiceChild): Promise<CancelResult> {
 async function warmUpService(service: ServiceChild, tag: string): Promise<void> {
   const bank = `warm-${tag}`;
   const { operationId } = await submit(service.url, bank, makeDocuments(WARM_UP_DOCS, 3));
-  await pollOperation(service.url, bank, operationId, (op) => op.status === 'completed');
+  await waitCompleted(service.url, bank, operationId);
   await cancelOpenOperations(service.url, bank);
 }
 
@@ -726,7 +741,8 @@ ${r.profileSummary ? `\n## CPU profile of the service process (10,000 documents,
   the bench starts, with a fresh store per size (a new PGlite directory, or a new PostgreSQL database), log level
   \`warn\`. \`HINDSIGHT_MAX_BODY_BYTES\` is raised to 256 MB so 100,000 documents fit in one request.
 - **Service time**: from sending \`POST /memories\` with \`"async": true\` to the operation's \`completed_at\`
-  (written by the store; the bench polls \`GET\` every 250 ms to see it). \`submit (202)\` is the part spent
+  (written by the store; the bench reads the list every 500 ms to see it — the list asks the workflow nothing,
+  unlike \`GET\` of a running operation, so watching adds no load). \`submit (202)\` is the part spent
   before the answer: body parse, validation and staging the documents; \`to running\` is until \`started_at\`
   (workflow start, bank queue, \`markRunning\`).
 - **Direct**: \`bench/direct.ts\`, in the bench process against its own fresh store of the same engine: the
