@@ -41,7 +41,7 @@ export async function prepareGraphUpdate(
 ): Promise<{ total: number; cutoff: string }> {
   // Millisecond precision: the cutoff travels as a JS date, and every later comparison must see the same
   // instant the count saw.
-  const [now] = await db.query<{ now: Date }>('SELECT date_trunc('milliseconds', clock_timestamp()) AS now');
+  const [now] = await db.query<{ now: Date }>("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
   const cutoff = now!.now;
   if (input.fullRebuild) await markAllUnlinked(db, input.bankId);
   const total = await countUnlinked(db, input.bankId, cutoff);
