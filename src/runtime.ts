@@ -10,6 +10,7 @@ import { type Database, openDatabase } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
+import { TrackedCalls } from './temporal/tracked-calls.js';
 import { bundleWorkflows, createWorker } from './temporal/worker.js';
 import { createWebhookDispatcher } from './webhooks/dispatch.js';
 
@@ -33,6 +34,8 @@ export interface Runtime {
   url: string | undefined;
   stop(): Promise<void>;
 }
+
+const HEALTH_PROBE_MS = 2_000;
 
 async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -94,13 +97,14 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     await migrate(db);
 
     const connection = await Connection.connect({ address });
+    const calls = new TrackedCalls(connection);
     stops.push(async () => {
-      await operations.drain();
+      await calls.drain();
       await connection.close();
     });
     const client = new Client({ connection, namespace: config.temporal.namespace });
-    const notifyEnded = createWebhookDispatcher({ db, client, config, logger });
-    const operations = new OperationService(db, client, config, logger, notifyEnded);
+    const notifyEnded = createWebhookDispatcher({ db, client, calls, config, logger });
+    const operations = new OperationService(db, client, calls, config, logger, notifyEnded);
 
     if (options.worker) {
       const { worker, connection: workerConnection } = await createWorker({
@@ -133,7 +137,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         const parts: HealthReport['parts'] = {};
         const check = async (name: string, probe: () => Promise<unknown>) => {
           try {
-            await withTimeout(probe(), 2_000, name);
+            await withTimeout(probe(), HEALTH_PROBE_MS, name);
             parts[name] = { status: 'ok' };
           } catch (error) {
             parts[name] = { status: 'unavailable', error: (error as Error).message };
@@ -141,7 +145,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         };
         await Promise.all([
           check('database', () => db.query('SELECT 1')),
-          check('temporal', () => connection.workflowService.getSystemInfo({})),
+          check('temporal', () =>
+            calls.run(() => connection.workflowService.getSystemInfo({}), HEALTH_PROBE_MS),
+          ),
         ]);
         const ok = Object.values(parts).every((p) => p.status === 'ok');
         return { status: ok ? 'ok' : 'unavailable', parts };

@@ -25,13 +25,13 @@ import {
   toView,
 } from '../store/operations.js';
 import { type RetainItem, stageItems } from '../store/retain-items.js';
+import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { joinBankQueue } from './bank-queue.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
 
 const LIVE_QUERY_TIMEOUT_MS = 500;
 const CANCEL_WAIT_MS = 3_000;
-const TEMPORAL_DEADLINE_MS = 3_000;
 
 export interface Submitted {
   operation: OperationView;
@@ -47,6 +47,8 @@ export class OperationService {
   constructor(
     private readonly db: Database,
     private readonly client: Client,
+    /** Every call this service makes to Temporal goes through here (deadline, drained before close). */
+    private readonly calls: TrackedCalls,
     private readonly config: Config,
     private readonly logger: Logger,
     /** Told about operations this service ends itself (the reconciler), as workflows tell their ends. */
@@ -117,8 +119,8 @@ export class OperationService {
   /** Starts the workflow unless it runs; a failure here leaves the row pending for the reconciler. */
   private async ensureWorkflow(row: OperationRow): Promise<void> {
     try {
-      await this.temporal(() => startOperationWorkflow(this.client, this.config, row));
-      await this.temporal(() =>
+      await this.calls.run(() => startOperationWorkflow(this.client, this.config, row));
+      await this.calls.run(() =>
         joinBankQueue(this.client, this.config, {
           bankId: row.bank_id,
           entry: { workflowId: row.workflow_id, operationId: row.id, type: row.type, seq: row.seq },
@@ -132,31 +134,6 @@ export class OperationService {
       }
       this.logger.warn({ err: error, operationId: row.id, bankId: row.bank_id }, 'workflow start deferred');
     }
-  }
-
-  /**
-   * Temporal calls on a request's path get a deadline: with the server away the SDK would otherwise retry
-   * for a long time, and the caller deserves a prompt answer (the store keeps what it needs meanwhile).
-   */
-  private temporal<T>(call: () => Promise<T>): Promise<T> {
-    const pending = this.client.connection.withDeadline(Date.now() + TEMPORAL_DEADLINE_MS, call);
-    const settled = pending.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.inFlight.add(settled);
-    void settled.then(() => this.inFlight.delete(settled));
-    return pending;
-  }
-
-  private readonly inFlight = new Set<Promise<void>>();
-
-  /**
-   * Waits for Temporal calls still under way (each has a deadline), so the connection can close under no
-   * one: the SDK's retry timers fail loudly on a closed channel.
-   */
-  async drain(): Promise<void> {
-    await Promise.all(this.inFlight);
   }
 
   private async rowInBank(bankId: string, operationId: string): Promise<OperationRow> {
@@ -184,7 +161,7 @@ export class OperationService {
     const timeout = new Promise<undefined>((resolve) =>
       setTimeout(() => resolve(undefined), LIVE_QUERY_TIMEOUT_MS).unref(),
     );
-    return Promise.race([this.temporal(() => handle.query(progressQuery)).catch(() => undefined), timeout]);
+    return Promise.race([this.calls.run(() => handle.query(progressQuery)).catch(() => undefined), timeout]);
   }
 
   list(filter: OperationFilter) {
@@ -202,7 +179,9 @@ export class OperationService {
     const row = await this.rowInBank(bankId, operationId);
     if (isTerminal(row.status)) throw conflict(`operation ${operationId} has already ${row.status}`);
     try {
-      await this.temporal(() => this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason));
+      await this.calls.run(() =>
+        this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason),
+      );
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         // Its workflow already closed (terminated from outside, say): the row catches up, and an ended
@@ -247,10 +226,12 @@ export class OperationService {
     const handle = this.client.workflow.getHandle(row.workflow_id);
     let status: string;
     try {
-      status = (await this.temporal(() => handle.describe())).status.name;
+      status = (await this.calls.run(() => handle.describe())).status.name;
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
-        await startOperationWorkflow(this.client, this.config, row).catch(() => undefined);
+        await this.calls
+          .run(() => startOperationWorkflow(this.client, this.config, row))
+          .catch(() => undefined);
       }
       return row;
     }
@@ -264,9 +245,12 @@ export class OperationService {
         ? null
         : `the workflow ended as ${status.toLowerCase()} without finishing the operation`,
     });
-    await this.client.workflow
-      .getHandle(bankQueueWorkflowId(row.bank_id))
-      .signal(releaseSignal, row.workflow_id)
+    await this.calls
+      .run(() =>
+        this.client.workflow
+          .getHandle(bankQueueWorkflowId(row.bank_id))
+          .signal(releaseSignal, row.workflow_id),
+      )
       .catch(() => undefined);
     this.logger.warn(
       { operationId: row.id, bankId: row.bank_id, workflowStatus: status },

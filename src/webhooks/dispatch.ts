@@ -6,11 +6,13 @@ import type { OperationView } from '../operations/types.js';
 import type { Database } from '../store/db.js';
 import { insertDelivery, insertEvent, listSubscribedWebhooks } from '../store/webhooks.js';
 import { BANK_ID } from '../temporal/search-attributes.js';
+import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { deliveryId, deliveryWorkflowId, eventTypeOf, webhookEventId } from './ids.js';
 
 export interface DispatcherDeps {
   db: Database;
   client: Client;
+  calls: TrackedCalls;
   config: Config;
   logger: Logger;
 }
@@ -21,7 +23,7 @@ export interface DispatcherDeps {
  * again for the same operation (an activity retry) adds nothing and starts nothing twice.
  */
 export function createWebhookDispatcher(deps: DispatcherDeps) {
-  const { db, client, config, logger } = deps;
+  const { db, client, calls, config, logger } = deps;
   return async function dispatchOperationEnded(operation: OperationView): Promise<void> {
     const type = eventTypeOf(operation.status);
     if (!type) return;
@@ -49,23 +51,25 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     await Promise.all(
       webhooks.map(async (webhook) => {
         try {
-          await client.workflow.start(webhookDeliveryWorkflow, {
-            workflowId: deliveryWorkflowId(webhook.id, eventId),
-            taskQueue: config.temporal.taskQueue,
-            workflowIdConflictPolicy: 'USE_EXISTING',
-            // A delivery that already ended is never repeated by a second dispatch of the same event.
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            args: [
-              {
-                webhookId: webhook.id,
-                eventId,
-                bankId: operation.bank_id,
-                retryInitialIntervalMs: config.webhookRetryInitialMs,
-              },
-            ],
-            typedSearchAttributes: [{ key: BANK_ID, value: operation.bank_id }],
-            memo: { webhookId: webhook.id, eventId, eventType: type, operationId: operation.operation_id },
-          });
+          await calls.run(() =>
+            client.workflow.start(webhookDeliveryWorkflow, {
+              workflowId: deliveryWorkflowId(webhook.id, eventId),
+              taskQueue: config.temporal.taskQueue,
+              workflowIdConflictPolicy: 'USE_EXISTING',
+              // A delivery that already ended is never repeated by a second dispatch of the same event.
+              workflowIdReusePolicy: 'REJECT_DUPLICATE',
+              args: [
+                {
+                  webhookId: webhook.id,
+                  eventId,
+                  bankId: operation.bank_id,
+                  retryInitialIntervalMs: config.webhookRetryInitialMs,
+                },
+              ],
+              typedSearchAttributes: [{ key: BANK_ID, value: operation.bank_id }],
+              memo: { webhookId: webhook.id, eventId, eventType: type, operationId: operation.operation_id },
+            }),
+          );
         } catch (error) {
           if ((error as Error).name === 'WorkflowExecutionAlreadyStartedError') return;
           throw error;
