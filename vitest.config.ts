@@ -11,6 +11,8 @@ const unitOnly = [
   'test/fuzz/**',
   'test/cli/glob.test.ts',
 ];
+// Suites about a database server (PGlite runs inside the service, with no server to stop).
+const postgresOnly = ['test/faults/database-restart.test.ts'];
 
 export default defineConfig({
   test: {
@@ -22,7 +24,12 @@ export default defineConfig({
     projects: [
       {
         extends: true as const,
-        test: { name: 'pglite', include: integration, env: { HINDSIGHT_TEST_DATABASE_URL: '' } },
+        test: {
+          name: 'pglite',
+          include: integration,
+          exclude: postgresOnly,
+          env: { HINDSIGHT_TEST_DATABASE_URL: '' },
+        },
       },
       ...(postgresUrl
         ? [

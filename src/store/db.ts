@@ -58,6 +58,7 @@ class PostgresDatabase implements Database {
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    let broken: Error | undefined;
     try {
       await client.query('BEGIN');
       const result = await fn({
@@ -69,10 +70,12 @@ class PostgresDatabase implements Database {
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      await client.query('ROLLBACK').catch((rollbackError: Error) => {
+        broken = rollbackError; // the connection itself failed: the pool must not hand it out again
+      });
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
@@ -109,8 +112,10 @@ function pgliteTemplate(dataDir: string | undefined): Blob | undefined {
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if ('url' in target) {
     const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    // An idle client losing its server (a restart) must not crash the process; the next query reconnects.
+    // A client losing its server (a restart) must not crash the process: its query fails, the pool drops it,
+    // and the next query reconnects. Idle clients report through the pool, checked-out ones on themselves.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     return new PostgresDatabase(pool);
   }
   const loadDataDir = pgliteTemplate(target.dataDir);
