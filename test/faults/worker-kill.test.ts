@@ -19,9 +19,16 @@ import {
   pollOperation,
   type Reference,
   restartablePort,
+  teardown,
 } from '../support/faults.js';
 import { documents } from '../support/http.js';
-import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
+import {
+  freshTestDatabaseUrl,
+  openTestDatabase,
+  startService,
+  type TestService,
+  uniqueBank,
+} from '../support/service.js';
 
 // On PostgreSQL the API runs here and only the worker is killed. On PGlite the store belongs to one process,
 // so the API and the worker run (and die) together in the child, and the API is down between kill and
@@ -37,6 +44,7 @@ const docs = documents(DOCS);
 const taskQueue = `faults-kill-${randomUUID()}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'hindsight-kill-'));
 let port: number;
+let databaseUrl: string | undefined;
 let db: Database | undefined;
 let api: TestService | undefined;
 let reference: TestService | undefined;
@@ -52,7 +60,7 @@ function spawnChild(): ChildService {
     HINDSIGHT_LOG_LEVEL: 'warn',
     HINDSIGHT_CHUNK_SIZE: String(CHUNK),
   };
-  if (postgresUrl) env.DATABASE_URL = postgresUrl;
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
   return spawnService(postgresUrl ? 'worker' : 'all', env);
 }
 
@@ -68,7 +76,8 @@ beforeAll(async () => {
   port = await restartablePort();
   base = `http://127.0.0.1:${port}`;
   if (postgresUrl) {
-    db = await openTestDatabase();
+    databaseUrl = await freshTestDatabaseUrl();
+    db = await openTestDatabase(databaseUrl);
     // The API decides the chunk size (it is part of the workflow's input), so it gets the same one.
     api = await startService({
       worker: false,
@@ -87,15 +96,17 @@ beforeAll(async () => {
     reference = undefined;
   })();
   await Promise.all([startServiceUnderTest(), referenceRun]);
-}, 120_000);
+}, 150_000);
 
-afterAll(async () => {
-  await killAllChildren();
-  await api?.stop();
-  await reference?.stop();
-  await db?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardown(
+    () => killAllChildren(),
+    () => api?.stop(),
+    () => reference?.stop(),
+    () => db?.close(),
+    () => rmSync(dataDir, { recursive: true, force: true }),
+  ),
+);
 
 describe(`SIGKILL of the worker process mid-batch (${postgresUrl ? 'worker alone' : 'API and worker'})`, () => {
   it(`loses and duplicates nothing across ${KILLS} kills at random points of a ${DOCS}-document batch`, async () => {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
@@ -27,10 +28,47 @@ export interface TestService {
   stop(): Promise<void>;
 }
 
-/** The store for this test leg: a PostgreSQL server when the leg names one, otherwise in-memory PGlite. */
-export function openTestDatabase(): Promise<Database> {
-  const url = process.env.HINDSIGHT_TEST_DATABASE_URL;
-  return openDatabase(url ? { url } : { dataDir: undefined });
+/**
+ * A new, empty database on the leg's PostgreSQL server (undefined on the PGlite leg). Every service gets
+ * one, because a database belongs to one Temporal server: a service's reconciler starts the workflow of any
+ * unfinished operation its Temporal does not know, so suites with a Temporal server of their own would
+ * otherwise run each other's operations.
+ */
+export async function freshTestDatabaseUrl(): Promise<string | undefined> {
+  const server = process.env.HINDSIGHT_TEST_DATABASE_URL;
+  if (!server) return undefined;
+  const name = `test_${randomUUID().replaceAll('-', '')}`;
+  await asAdmin(server, `CREATE DATABASE ${name}`);
+  const url = new URL(server);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function asAdmin(server: string, statement: string): Promise<void> {
+  const client = new pg.Client({ connectionString: server });
+  await client.connect();
+  try {
+    await client.query(statement);
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * The store for this test leg: a fresh PostgreSQL database (dropped again on close) when the leg names a
+ * server, otherwise in-memory PGlite. `url` reuses a database from freshTestDatabaseUrl.
+ */
+export async function openTestDatabase(url?: string): Promise<Database> {
+  const target = url ?? (await freshTestDatabaseUrl());
+  if (!target) return openDatabase({ dataDir: undefined });
+  const db = await openDatabase({ url: target });
+  const server = process.env.HINDSIGHT_TEST_DATABASE_URL ?? target;
+  const closeConnections = db.close.bind(db);
+  db.close = async () => {
+    await closeConnections();
+    await asAdmin(server, `DROP DATABASE IF EXISTS ${new URL(target).pathname.slice(1)} WITH (FORCE)`);
+  };
+  return db;
 }
 
 let bundle: { code: string } | undefined;
