@@ -9,6 +9,7 @@ import {
   pollOperation,
   type Reference,
   restartablePort,
+  teardown,
 } from '../support/faults.js';
 import { documents, waitFor } from '../support/http.js';
 import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
@@ -49,11 +50,13 @@ beforeAll(async () => {
   if (postgresUrl) worker = await startService({ api: false, db, taskQueue, chunkSize: CHUNK });
 });
 
-afterAll(async () => {
-  await api?.stop();
-  await worker?.stop();
-  await db?.close();
-});
+afterAll(() =>
+  teardown(
+    () => api?.stop(),
+    () => worker?.stop(),
+    () => db?.close(),
+  ),
+);
 
 const progressInStore = async (operationId: string) => {
   const [row] = await db.query<{ progress: number }>('SELECT progress FROM operations WHERE id = $1', [

@@ -13,6 +13,7 @@ import {
   expectExactMemories,
   pollOperation,
   type Reference,
+  teardown,
 } from '../support/faults.js';
 import { documents, TERMINAL, waitFor } from '../support/http.js';
 import { freePort } from '../support/ports.js';
@@ -49,10 +50,12 @@ beforeAll(async () => {
   }
 }, 120_000);
 
-afterAll(async () => {
-  await svc?.stop();
-  await server?.stop();
-});
+afterAll(() =>
+  teardown(
+    () => svc?.stop(),
+    () => server?.stop(),
+  ),
+);
 
 /** Every run of a workflow id, oldest first, as visibility lists them. */
 async function runsOf(client: Client, workflowId: string) {

@@ -7,9 +7,9 @@ const BANKS = 20;
 const PER_BANK = 10;
 const DOCS_PER_SUBMIT = 3;
 const POLLERS = 50;
-// Ten operations queue in each bank; at the default of two at a time, the queue's own hand-offs (not the
-// service's capacity) set the pace, and the run would take minutes.
-const BANK_CONCURRENCY = 4;
+// Every submit of a bank may run at once: with the default of two at a time, the bank queue's hand-offs
+// rather than the service's capacity would set the pace, and the run would take minutes.
+const BANK_CONCURRENCY = PER_BANK;
 const BOUND_MS = 150_000;
 /**
  * Each poller's pause between two GETs: 50 pollers make about 50 requests a second. LOAD_POLL_EVERY_MS=100

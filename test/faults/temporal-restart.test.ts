@@ -13,6 +13,7 @@ import {
   referenceSubset,
   restartablePort,
   sleep,
+  teardown,
 } from '../support/faults.js';
 import { documents, waitFor } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
@@ -45,11 +46,13 @@ beforeAll(async () => {
   svc = await startService({ chunkSize: CHUNK, env: { TEMPORAL_ADDRESS: server.address } });
 }, 120_000);
 
-afterAll(async () => {
-  await svc?.stop();
-  await server?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() =>
+  teardown(
+    () => svc?.stop(),
+    () => server?.stop(),
+    () => rmSync(dir, { recursive: true, force: true }),
+  ),
+);
 
 const opPath = (bank: string, id: string) => `/v1/default/banks/${bank}/operations/${id}`;
 

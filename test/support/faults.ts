@@ -84,6 +84,22 @@ export async function attempt<T = any>(
   }
 }
 
+/**
+ * Runs every teardown step even when an earlier one fails (a service that will not stop must not leave a
+ * server or a temp dir behind), then reports the first failure.
+ */
+export async function teardown(...steps: (() => unknown)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
+    }
+  }
+  if (failures.length > 0) throw failures[0];
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Every answer a poller saw, so a suite can assert afterwards that nothing answered 5xx. */
