@@ -1,5 +1,6 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { computeLinks } from '../src/domain/links.js';
+import { computeLinks, type Link } from '../src/domain/links.js';
 import type { Database } from '../src/store/db.js';
 import {
   allLinkable,
@@ -10,6 +11,8 @@ import {
   writeLinks,
 } from '../src/store/graph.js';
 import { setTotal } from '../src/store/operations.js';
+
+const SOURCES_PER_TURN = 10;
 
 export const LINK_OPTIONS = { maxPerKind: 5, similarityThreshold: 0.3, temporalWindowMs: 60 * 60 * 1000 };
 
@@ -60,8 +63,15 @@ export async function graphChunk(
   const sources = await nextUnlinked(db, input.bankId, cutoff, input.limit);
   if (sources.length === 0) return { processed: 0, linksCreated: 0 };
   const universe = await universeFor(db, input.operationId, input.bankId);
-  ctx.heartbeat();
-  const links = computeLinks(sources, universe, LINK_OPTIONS);
+  const links: Link[] = [];
+  // A few sources at a time, handing the event loop back in between: linking against a large bank takes
+  // seconds of CPU, and the API, heartbeats and workflow tasks share this thread.
+  for (let i = 0; i < sources.length; i += SOURCES_PER_TURN) {
+    await nextTurn();
+    ctx.heartbeat();
+    ctx.cancellationSignal.throwIfAborted();
+    links.push(...computeLinks(sources.slice(i, i + SOURCES_PER_TURN), universe, LINK_OPTIONS));
+  }
   const linksCreated = await db.transaction(async (tx) => {
     const created = await writeLinks(
       tx,

@@ -1,5 +1,5 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
 import { synthesizeObservation } from '../src/domain/observations.js';
 import type { Database } from '../src/store/db.js';
 import {
@@ -44,15 +44,26 @@ export async function observationsChunk(
     entities.map((e) => e.id),
   );
   const byEntity = new Map<string, typeof memories>();
-  for (const m of memories) byEntity.set(m.entity_id, [...(byEntity.get(m.entity_id) ?? []), m]);
-  if (ctx.cancellationSignal.aborted) throw new CancelledFailure('observations chunk cancelled');
-  const observations = entities.map((entity) => ({
-    entity,
-    observation: synthesizeObservation(
-      entity,
-      (byEntity.get(entity.id) ?? []).map((m) => ({ id: m.id, text: m.text, createdAt: m.created_at })),
-    ),
-  }));
+  for (const m of memories) {
+    const list = byEntity.get(m.entity_id);
+    if (list) list.push(m);
+    else byEntity.set(m.entity_id, [m]);
+  }
+  const observations: {
+    entity: (typeof entities)[number];
+    observation: ReturnType<typeof synthesizeObservation>;
+  }[] = [];
+  for (const entity of entities) {
+    // Synthesis is CPU work: the event loop goes back to the API, heartbeats and workflow tasks in between.
+    await nextTurn();
+    ctx.cancellationSignal.throwIfAborted();
+    const entityMemories = (byEntity.get(entity.id) ?? []).map((m) => ({
+      id: m.id,
+      text: m.text,
+      createdAt: m.created_at,
+    }));
+    observations.push({ entity, observation: synthesizeObservation(entity, entityMemories) });
+  }
   const updated = observations.filter((o) => o.observation !== null).length;
   await db.transaction(async (tx) => {
     for (const { entity, observation } of observations) {

@@ -1,11 +1,10 @@
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
 import { prepareItems } from '../src/retain/prepare.js';
 import type { Database } from '../src/store/db.js';
 import { writeMemories } from '../src/store/memories.js';
 import { loadUnprocessed, markProcessed } from '../src/store/retain-items.js';
 
-/** Items per transaction: small enough that a heartbeat (and so a cancel) is never far away. */
+/** Items per transaction: the embedded store serves one transaction at a time, so API reads wait little. */
 const WRITE_BATCH = 25;
 
 export interface RetainChunkInput {
@@ -24,10 +23,13 @@ export async function retainChunk(db: Database, input: RetainChunkInput): Promis
   const items = await loadUnprocessed(db, input.operationId, input.start, input.end);
   let processed = 0;
   for (let i = 0; i < items.length; i += WRITE_BATCH) {
-    ctx.heartbeat({ nextIndex: items[i]?.item_index });
-    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('retain chunk cancelled');
     const batch = items.slice(i, i + WRITE_BATCH);
-    const prepared = prepareItems(input.bankId, input.operationId, batch);
+    // A heartbeat per document (the SDK sends them throttled) brings a cancel in promptly, and the chunk stops
+    // before its next document; what committed so far stays, and is counted.
+    const prepared = await prepareItems(input.bankId, input.operationId, batch, {
+      signal: ctx.cancellationSignal,
+      beforeItem: (item) => ctx.heartbeat({ nextIndex: item.item_index }),
+    });
     processed += await db.transaction(async (tx) => {
       await writeMemories(tx, input.bankId, input.operationId, prepared.memories, prepared.entities);
       return markProcessed(

@@ -41,7 +41,7 @@ export async function directRetain(
     const staged = await loadUnprocessed(db, operationId, start, end);
     for (let i = 0; i < staged.length; i += WRITE_BATCH) {
       const batch = staged.slice(i, i + WRITE_BATCH);
-      const prepared = prepareItems(bankId, operationId, batch);
+      const prepared = await prepareItems(bankId, operationId, batch);
       for (;;) {
         try {
           await db.transaction(async (tx) => {

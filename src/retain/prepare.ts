@@ -1,3 +1,4 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { extractDocument } from '../domain/extract.js';
 import { entityId, memoryId } from '../domain/ids.js';
 import type { PreparedEntity, PreparedMemory } from '../store/memories.js';
@@ -11,14 +12,24 @@ export interface PreparedItems {
 }
 
 /**
- * Turns documents into memories (one per extracted fact) and the entities they mention. Pure CPU work with
- * deterministic ids, done outside any transaction.
+ * Turns documents into memories (one per extracted fact) and the entities they mention: CPU work with
+ * deterministic ids, done outside any transaction. It hands the event loop back before each document, since
+ * the API, heartbeats and workflow tasks share this thread (an embedded store answers through promises
+ * alone, so nothing else would), and stops there once `watch.signal` is aborted.
  */
-export function prepareItems(bankId: string, operationId: string, items: StagedItem[]): PreparedItems {
+export async function prepareItems(
+  bankId: string,
+  operationId: string,
+  items: StagedItem[],
+  watch: { signal?: AbortSignal; beforeItem?: (item: StagedItem) => void } = {},
+): Promise<PreparedItems> {
   const memories: PreparedMemory[] = [];
   const entities = new Map<string, PreparedEntity>();
   const failures = new Map<number, string>();
   for (const item of items) {
+    await nextTurn();
+    watch.signal?.throwIfAborted();
+    watch.beforeItem?.(item);
     try {
       const { facts } = extractDocument(item.content);
       // A document too short to split still says something: keep it whole.
