@@ -3,7 +3,6 @@ import {
   bankQueueWorkflowId,
   cancelSignal,
   operationWorkflowId,
-  progressQuery,
   releaseSignal,
 } from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
@@ -30,7 +29,6 @@ import { joinBankQueue } from './bank-queue.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
 
-const LIVE_QUERY_TIMEOUT_MS = 500;
 const CANCEL_WAIT_MS = 3_000;
 
 export interface Submitted {
@@ -143,25 +141,15 @@ export class OperationService {
     return row;
   }
 
-  /** One operation; while it runs, progress comes from the workflow itself when a worker answers. */
+  /**
+   * One operation, from its row: progress commits with the work it counts, so the row is as fresh as the
+   * workflow's own `progress` query (kept for the Temporal UI and parent workflows) and costs no round trip
+   * through a busy worker. While it runs, Temporal's server says whether the workflow still does (terminated
+   * from the UI, it did not write its row).
+   */
   async get(bankId: string, operationId: string): Promise<OperationView> {
-    let row = await this.rowInBank(bankId, operationId);
-    if (row.status !== 'running') return toView(row);
-    const live = await this.queryProgress(row);
-    if (!live) {
-      row = await this.reconcile(row);
-      return toView(row);
-    }
-    const view = toView(row);
-    return { ...view, progress: Math.max(view.progress, live.progress) };
-  }
-
-  private async queryProgress(row: OperationRow) {
-    const handle = this.client.workflow.getHandle(row.workflow_id);
-    const timeout = new Promise<undefined>((resolve) =>
-      setTimeout(() => resolve(undefined), LIVE_QUERY_TIMEOUT_MS).unref(),
-    );
-    return Promise.race([this.calls.run(() => handle.query(progressQuery)).catch(() => undefined), timeout]);
+    const row = await this.rowInBank(bankId, operationId);
+    return toView(row.status === 'running' ? await this.reconcile(row) : row);
   }
 
   list(filter: OperationFilter) {

@@ -65,14 +65,19 @@ async function nextOperationsComplete(bank: string, first: number) {
   }
 }
 
-/** Memories stop appearing once in-flight chunks have noticed the end (their next heartbeat). */
+/**
+ * Memories stop appearing once in-flight chunks have noticed the end (their next heartbeat): the bank's count
+ * holds still for 1.5 s, and only then is every memory listed.
+ */
 async function settledCensus(bank: string, operationId: string) {
   const deadline = Date.now() + 20_000;
-  let last = await memoryCensus(svc.url, bank, operationId);
+  const count = async () =>
+    (await attempt(svc.url, 'GET', `/v1/default/banks/${bank}/memories?limit=1`)).body.total as number;
+  let last = await count();
   for (;;) {
     await sleep(1_500);
-    const now = await memoryCensus(svc.url, bank, operationId);
-    if (now.total === last.total) return now;
+    const now = await count();
+    if (now === last) return memoryCensus(svc.url, bank, operationId);
     if (Date.now() > deadline) throw new Error(`memories of ${operationId} still appear 20 s after it ended`);
     last = now;
   }
