@@ -39,10 +39,12 @@ export async function writeMemories(
     );
   }
   if (entities.length > 0) {
+    // In id order: concurrent chunks that share new entities then wait for each other instead of deadlocking.
     await sql.query(
       `INSERT INTO entities (id, bank_id, name, normalized, kind)
        SELECT e.id, $1, e.name, e.normalized, e.kind
        FROM jsonb_to_recordset($2::jsonb) AS e(id text, name text, normalized text, kind text)
+       ORDER BY e.id
        ON CONFLICT (id) DO NOTHING`,
       [bankId, JSON.stringify(entities)],
     );
