@@ -6,6 +6,7 @@ import {
   cleanRun,
   expectExactMemories,
   faultPoints,
+  operationPath,
   pollOperation,
   type Reference,
   restartablePort,
@@ -92,7 +93,7 @@ describe(`restarting the API mid-batch (${postgresUrl ? 'API alone' : 'API and w
       await api!.stop();
       api = undefined;
       const progressAtStop = await progressInStore(operationId);
-      const down = await attempt(base, 'GET', `/v1/default/banks/${bank}/operations/${operationId}`);
+      const down = await attempt(base, 'GET', operationPath(bank, operationId));
       expect(down.status, 'the stopped API still answered').toBe(0);
       if (postgresUrl) {
         // Nobody is serving HTTP, yet the worker keeps retaining.

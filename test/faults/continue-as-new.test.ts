@@ -11,6 +11,7 @@ import {
   attempt,
   cleanRun,
   expectExactMemories,
+  operationPath,
   pollOperation,
   type Reference,
   teardown,
@@ -160,9 +161,7 @@ describe(`continue-as-new under a ${HISTORY_EVENTS}-event history suggestion`, (
     });
     await waitFor(
       'the graph_update to register its row',
-      async () =>
-        (await attempt(svc!.url, 'GET', `/v1/default/banks/${bank}/operations/${operationId}`)).status ===
-        200,
+      async () => (await attempt(svc!.url, 'GET', operationPath(bank, operationId))).status === 200,
     );
     const operation = await pollOperation(() => svc!.url, bank, operationId, {
       timeoutMs: 150_000,

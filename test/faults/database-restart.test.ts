@@ -5,6 +5,7 @@ import {
   attempt,
   cleanRun,
   expectExactMemories,
+  operationPath,
   pollOperation,
   restartablePort,
   sleep,
@@ -42,8 +43,6 @@ afterAll(() =>
   ),
 );
 
-const opPath = (bank: string, id: string) => `/v1/default/banks/${bank}/operations/${id}`;
-
 describe('stopping the PostgreSQL server mid-batch and starting it again', () => {
   it('answers 503 while the database is down, changes nothing, then finishes the batch exactly', async () => {
     const url = svc!.url;
@@ -68,7 +67,7 @@ describe('stopping the PostgreSQL server mid-batch and starting it again', () =>
     const refusedBank = uniqueBank('db-down-submit');
     const [health, during, listed, submit] = await Promise.all([
       attempt(url, 'GET', '/health', undefined, GIVE_UP_MS),
-      attempt(url, 'GET', opPath(bank, operationId), undefined, GIVE_UP_MS),
+      attempt(url, 'GET', operationPath(bank, operationId), undefined, GIVE_UP_MS),
       attempt(url, 'GET', `/v1/default/banks/${bank}/operations`, undefined, GIVE_UP_MS),
       attempt(
         url,
@@ -96,7 +95,7 @@ describe('stopping the PostgreSQL server mid-batch and starting it again', () =>
     }
 
     while (Date.now() - downAt < OUTAGE_MS) {
-      const reply = await attempt(url, 'GET', opPath(bank, operationId), undefined, GIVE_UP_MS);
+      const reply = await attempt(url, 'GET', operationPath(bank, operationId), undefined, GIVE_UP_MS);
       log.note('GET operation (database down)', reply, [503]);
       expect.soft(reply.status).toBe(503);
       await sleep(500);

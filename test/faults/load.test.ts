@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AnswerLog, attempt, cleanRun, memoryCensus, type Reference, sleep } from '../support/faults.js';
+import {
+  AnswerLog,
+  attempt,
+  cleanRun,
+  memoryCensus,
+  operationPath,
+  type Reference,
+  sleep,
+} from '../support/faults.js';
 import { documents, TERMINAL, waitFor } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
@@ -82,13 +90,7 @@ describe(`loopback load: ${BANKS * PER_BANK} async submits over ${BANKS} banks, 
         }
         if (Date.now() - started > BOUND_MS) return;
         const op = open[next++ % open.length]!;
-        const reply = await attempt(
-          url,
-          'GET',
-          `/v1/default/banks/${op.bank}/operations/${op.id}`,
-          undefined,
-          30_000,
-        );
+        const reply = await attempt(url, 'GET', operationPath(op.bank, op.id), undefined, 30_000);
         latencies.push(reply.ms);
         log.note('GET operation', reply);
         slowest = Math.max(slowest, reply.ms);

@@ -9,6 +9,7 @@ import {
   attempt,
   cleanRun,
   expectExactMemories,
+  operationPath,
   pollOperation,
   referenceSubset,
   restartablePort,
@@ -54,8 +55,6 @@ afterAll(() =>
   ),
 );
 
-const opPath = (bank: string, id: string) => `/v1/default/banks/${bank}/operations/${id}`;
-
 /** Whether any worker polls the task queue (to tell "no worker" from "slow worker" when a wait times out). */
 async function pollers(): Promise<string> {
   try {
@@ -99,7 +98,7 @@ describe('stopping the Temporal server mid-batch and starting it again', () => {
     const lateDocs = docs.slice(0, 50);
     const [health, during, listed, memories, late] = await Promise.all([
       attempt(url, 'GET', '/health', undefined, GIVE_UP_MS),
-      attempt(url, 'GET', opPath(bank, operationId), undefined, GIVE_UP_MS),
+      attempt(url, 'GET', operationPath(bank, operationId), undefined, GIVE_UP_MS),
       attempt(url, 'GET', `/v1/default/banks/${bank}/operations`, undefined, GIVE_UP_MS),
       attempt(url, 'GET', `/v1/default/banks/${bank}/memories?limit=1`, undefined, GIVE_UP_MS),
       // A submit while Temporal is down is accepted (the claim check is in the store) and started later.
@@ -148,7 +147,7 @@ describe('stopping the Temporal server mid-batch and starting it again', () => {
 
     // Polling through the rest of the outage: every answer is a clear one.
     while (Date.now() - downAt < OUTAGE_MS) {
-      const reply = await attempt(url, 'GET', opPath(bank, operationId), undefined, GIVE_UP_MS);
+      const reply = await attempt(url, 'GET', operationPath(bank, operationId), undefined, GIVE_UP_MS);
       log.note('GET operation (Temporal down)', reply, [503]);
       expect.soft(reply.ms, 'GET operation hung with Temporal down').toBeLessThan(ANSWER_WITHIN_MS);
       expect.soft([200, 503]).toContain(reply.status);

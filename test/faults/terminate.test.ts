@@ -10,6 +10,7 @@ import {
   cleanRun,
   expectExactMemories,
   memoryCensus,
+  operationPath,
   pollOperation,
   type Reference,
   referenceSubset,
@@ -109,7 +110,7 @@ describe('an operation workflow ended from outside the API', () => {
     expect(new Set(census.ids).size).toBe(census.ids.length);
     expect(census.total).toBeGreaterThan(0);
     expect(census.total).toBeLessThan(BIG.length);
-    const after = await attempt(svc.url, 'GET', `/v1/default/banks/${bank}/operations/${operationId}`);
+    const after = await attempt(svc.url, 'GET', operationPath(bank, operationId));
     expect(after.body.status).toBe('failed');
 
     const queue = await svc.runtime.client.workflow
@@ -127,7 +128,7 @@ describe('an operation workflow ended from outside the API', () => {
     const first = await submit(bank, BIG);
     await runningWithProgress(bank, first);
     const queued = await submit(bank, small(2));
-    const pending = await attempt(svc.url, 'GET', `/v1/default/banks/${bank}/operations/${queued}`);
+    const pending = await attempt(svc.url, 'GET', operationPath(bank, queued));
     expect(pending.body.status).toBe('pending');
 
     await handleOf(bank, queued).terminate('from the UI');
@@ -143,7 +144,7 @@ describe('an operation workflow ended from outside the API', () => {
 
     // The running one is cancelled over the API to free the bank sooner (409: it finished meanwhile); then
     // the bank takes new work.
-    const cancel = await attempt(svc.url, 'DELETE', `/v1/default/banks/${bank}/operations/${first}`);
+    const cancel = await attempt(svc.url, 'DELETE', operationPath(bank, first));
     expect([200, 202, 409], JSON.stringify(cancel.body)).toContain(cancel.status);
     const ended = await pollOperation(() => svc.url, bank, first, { timeoutMs: 30_000, log });
     expect(['cancelled', 'completed']).toContain(ended.status);

@@ -102,6 +102,9 @@ export async function teardown(...steps: (() => unknown)[]): Promise<void> {
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+export const operationPath = (bank: string, operationId: string) =>
+  `/v1/default/banks/${bank}/operations/${operationId}`;
+
 /** Every answer a poller saw, so a suite can assert afterwards that nothing answered 5xx. */
 export class AnswerLog {
   readonly statuses = new Map<number, number>();
@@ -141,7 +144,7 @@ export async function pollOperation(
   const deadline = Date.now() + options.timeoutMs;
   let last: Attempt | undefined;
   for (;;) {
-    const reply = await attempt(base(), 'GET', `/v1/default/banks/${bank}/operations/${operationId}`);
+    const reply = await attempt(base(), 'GET', operationPath(bank, operationId));
     options.log?.note('GET operation', reply);
     last = reply;
     if (reply.status === 200) {
