@@ -3,15 +3,17 @@ import { type Database, openDatabase } from '../../src/store/db.js';
 import {
   AnswerLog,
   attempt,
+  batchRunningPast,
   cleanRun,
   expectExactMemories,
+  healthyAgain,
   operationPath,
   pollOperation,
   restartablePort,
   sleep,
   teardown,
 } from '../support/faults.js';
-import { documents, waitFor } from '../support/http.js';
+import { documents } from '../support/http.js';
 import { PostgresServer } from '../support/postgres-server.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
@@ -49,17 +51,8 @@ describe('stopping the PostgreSQL server mid-batch and starting it again', () =>
     const reference = await cleanRun(url, docs);
     const bank = uniqueBank('db-restart');
     const log = new AnswerLog();
-    const submitted = await attempt(url, 'POST', `/v1/default/banks/${bank}/memories`, {
-      items: docs,
-      async: true,
-    });
-    expect(submitted.status).toBe(202);
-    const operationId: string = submitted.body.operation_id;
-    await pollOperation(() => url, bank, operationId, {
-      until: (op) => op.status === 'running' && op.progress >= DOCS * 0.25,
-      timeoutMs: 60_000,
-      log,
-    });
+    const before = await batchRunningPast(url, bank, docs, 0.25, log);
+    const operationId: string = before.operation_id;
 
     await server!.stop();
     const downAt = Date.now();
@@ -103,10 +96,7 @@ describe('stopping the PostgreSQL server mid-batch and starting it again', () =>
     await server!.restart();
     const restartedAt = Date.now();
     console.info(`the database was down for ${restartedAt - downAt} ms`);
-    await waitFor(
-      '/health to answer 200 again',
-      async () => (await attempt(url, 'GET', '/health')).status === 200,
-    );
+    await healthyAgain(url);
 
     const operation = await pollOperation(() => url, bank, operationId, {
       timeoutMs: 120_000,

@@ -7,8 +7,10 @@ import { type DevServer, type DevServerOptions, startDevServer } from '../../src
 import {
   AnswerLog,
   attempt,
+  batchRunningPast,
   cleanRun,
   expectExactMemories,
+  healthyAgain,
   operationPath,
   pollOperation,
   referenceSubset,
@@ -16,7 +18,7 @@ import {
   sleep,
   teardown,
 } from '../support/faults.js';
-import { documents, waitFor } from '../support/http.js';
+import { documents } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 const DOCS = 2_000;
@@ -77,17 +79,8 @@ describe('stopping the Temporal server mid-batch and starting it again', () => {
     const reference = await cleanRun(url, docs);
     const bank = uniqueBank('temporal-restart');
     const log = new AnswerLog();
-    const submitted = await attempt(url, 'POST', `/v1/default/banks/${bank}/memories`, {
-      items: docs,
-      async: true,
-    });
-    expect(submitted.status).toBe(202);
-    const operationId: string = submitted.body.operation_id;
-    const before = await pollOperation(() => url, bank, operationId, {
-      until: (op) => op.status === 'running' && op.progress >= DOCS * 0.25,
-      timeoutMs: 60_000,
-      log,
-    });
+    const before = await batchRunningPast(url, bank, docs, 0.25, log);
+    const operationId: string = before.operation_id;
 
     await server!.stop();
     const downAt = Date.now();
@@ -156,10 +149,7 @@ describe('stopping the Temporal server mid-batch and starting it again', () => {
     server = await startDevServer(serverOptions);
     const restartedAt = Date.now();
     console.info(`Temporal was down for ${restartedAt - downAt} ms`);
-    await waitFor(
-      '/health to answer 200 again',
-      async () => (await attempt(url, 'GET', '/health')).status === 200,
-    );
+    await healthyAgain(url);
 
     let operation: any;
     try {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { expect } from 'vitest';
-import { TERMINAL } from './http.js';
+import { TERMINAL, waitFor } from './http.js';
 import { uniqueBank } from './service.js';
 
 function ephemeralLow(): number {
@@ -163,6 +163,27 @@ export async function pollOperation(
     await sleep(options.intervalMs ?? 100);
   }
 }
+
+/** Submits `items` as one async batch and waits until it runs with `fraction` of them done. */
+export async function batchRunningPast(
+  base: string,
+  bank: string,
+  items: unknown[],
+  fraction: number,
+  log: AnswerLog,
+): Promise<any> {
+  const submitted = await attempt(base, 'POST', `/v1/default/banks/${bank}/memories`, { items, async: true });
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
+  return pollOperation(() => base, bank, submitted.body.operation_id, {
+    until: (op) => op.status === 'running' && op.progress >= items.length * fraction,
+    timeoutMs: 60_000,
+    log,
+  });
+}
+
+/** Waits until `/health` answers 200 (every part back after an outage). */
+export const healthyAgain = (base: string) =>
+  waitFor('/health to answer 200 again', async () => (await attempt(base, 'GET', '/health')).status === 200);
 
 export interface Census {
   /** Every memory id listed, in list order. */
