@@ -1,33 +1,23 @@
 /** PostgreSQL for the bench: a server (given, or started locally) and a fresh database per store. */
-import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../test/support/ports.js';
+import { createDatabase, dropDatabase } from '../test/support/postgres-admin.js';
+import { PostgresServer } from '../test/support/postgres-server.js';
 import { sleep } from './measure.js';
-import { log, REPO_ROOT } from './settings.js';
+import { log } from './settings.js';
 
-export interface PostgresServer {
+/** The server the bench uses: the one named by the environment, or one it starts and removes itself. */
+export interface BenchPostgres {
   url: string;
-  stop?: () => void;
+  stop?: () => Promise<void>;
 }
 
-export function postgresServer(): PostgresServer | undefined {
+export async function benchPostgres(): Promise<BenchPostgres | undefined> {
   const given = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
   if (given) return { url: given };
-  // Directly under /tmp: the server may run as another user, who cannot enter a private temp directory.
-  const dir = `/tmp/hindsight-bench-pg-${process.pid}`;
   try {
-    const port = String(55_500 + (process.pid % 400));
-    const url = execFileSync(join(REPO_ROOT, 'scripts/start-postgres.sh'), [dir, port], {
-      encoding: 'utf8',
-    }).trim();
-    return {
-      url,
-      stop: () => {
-        execFileSync(join(REPO_ROOT, 'scripts/stop-postgres.sh'), [dir], { stdio: 'ignore' });
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
+    const server = await PostgresServer.start(await freePort());
+    return { url: server.url, stop: () => server.remove() };
   } catch (error) {
     log(`no PostgreSQL server (${(error as Error).message.split('\n')[0]}): PostgreSQL rows skipped`);
     return undefined;
@@ -36,18 +26,11 @@ export function postgresServer(): PostgresServer | undefined {
 
 /** A fresh, empty database on the server (or, when that is not allowed, the given database as it is). */
 export async function freshPostgresDatabase(serverUrl: string, name: string): Promise<string> {
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(serverUrl);
-    url.pathname = `/${name}`;
-    return url.toString();
+    return await createDatabase(serverUrl, name);
   } catch (error) {
     log(`could not create database ${name} (${(error as Error).message}); using ${serverUrl} as it is`);
     return serverUrl;
-  } finally {
-    await admin.end();
   }
 }
 
@@ -67,11 +50,5 @@ export async function deadlockCount(url: string): Promise<number> {
 }
 
 export async function dropPostgresDatabase(serverUrl: string, url: string): Promise<void> {
-  if (url === serverUrl) return;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin
-    .query(`DROP DATABASE IF EXISTS ${new URL(url).pathname.slice(1)} WITH (FORCE)`)
-    .catch(() => undefined);
-  await admin.end();
+  if (url !== serverUrl) await dropDatabase(serverUrl, url);
 }

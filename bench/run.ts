@@ -11,20 +11,21 @@ import { createLogger } from '../src/logger.js';
 import { type Database, openDatabase } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
+import { freePort } from '../test/support/ports.js';
 import { type Document, makeDocuments } from './corpus.js';
 import { countMemories, directRetain } from './direct.js';
 import { cpuSeconds, fmt, ownCpuSeconds, sleep, timed, treeCpuSeconds } from './measure.js';
 import {
+  type BenchPostgres,
+  benchPostgres,
   deadlockCount,
   dropPostgresDatabase,
   freshPostgresDatabase,
-  type PostgresServer,
-  postgresServer,
 } from './postgres.js';
 import { summarizeProfiles } from './profile.js';
 import { render } from './report.js';
 import type { CancelResult, Engine, LoadResult, RetainRun } from './results.js';
-import { childPid, freePort, http, type ServiceChild, startService } from './service.js';
+import { childPid, http, type ServiceChild, startService } from './service.js';
 import {
   CANCEL_BATCH_DOCS,
   CANCEL_RUNS,
@@ -284,7 +285,7 @@ interface DirectStore {
 }
 
 /** A fresh store of the engine for the direct pipeline, with the service's warm-up documents in it. */
-async function openDirectStore(engine: Engine, name: string, pgServer: PostgresServer | undefined) {
+async function openDirectStore(engine: Engine, name: string, pgServer: BenchPostgres | undefined) {
   let store: DirectStore;
   if (engine === 'pglite') {
     const dir = join(root, `direct-${name}`);
@@ -334,7 +335,7 @@ async function main(): Promise<void> {
     logger,
   });
   const devServerPid = childPid('start-dev');
-  const pgServer = postgresServer();
+  const pgServer = await benchPostgres();
   const engines: Engine[] = pgServer ? ['pglite', 'postgres'] : ['pglite'];
   const runs: RetainRun[] = [];
   let load: LoadResult | undefined;
@@ -388,7 +389,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await devServer.stop();
-    pgServer?.stop?.();
+    await pgServer?.stop?.();
     rmSync(root, { recursive: true, force: true });
   }
 

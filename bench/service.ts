@@ -1,10 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { RssSampler, sleep } from './measure.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
+import { REPO_ROOT } from './settings.js';
 
 export interface Reply<T = any> {
   status: number;
@@ -138,18 +135,6 @@ export async function startService(options: {
       children.delete(child);
     },
   };
-}
-
-/** A loopback port nobody listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** The pid of this process's child whose command line contains `needle` (the Temporal dev server). */

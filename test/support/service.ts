@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type Database, openDatabase } from '../../src/store/db.js';
+import { createDatabase, dropDatabase } from './postgres-admin.js';
 
 export interface ServiceOptions {
   bankConcurrency?: number;
@@ -37,21 +37,7 @@ export interface TestService {
 export async function freshTestDatabaseUrl(): Promise<string | undefined> {
   const server = process.env.HINDSIGHT_TEST_DATABASE_URL;
   if (!server) return undefined;
-  const name = `test_${randomUUID().replaceAll('-', '')}`;
-  await asAdmin(server, `CREATE DATABASE ${name}`);
-  const url = new URL(server);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
-
-async function asAdmin(server: string, statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: server });
-  await client.connect();
-  try {
-    await client.query(statement);
-  } finally {
-    await client.end();
-  }
+  return createDatabase(server, `test_${randomUUID().replaceAll('-', '')}`);
 }
 
 /**
@@ -66,7 +52,7 @@ export async function openTestDatabase(url?: string): Promise<Database> {
   const closeConnections = db.close.bind(db);
   db.close = async () => {
     await closeConnections();
-    await asAdmin(server, `DROP DATABASE IF EXISTS ${new URL(target).pathname.slice(1)} WITH (FORCE)`);
+    await dropDatabase(server, target);
   };
   return db;
 }
