@@ -6,6 +6,7 @@ import { joinBankQueue } from '../src/operations/bank-queue.js';
 import type { OperationService } from '../src/operations/service.js';
 import type { Database } from '../src/store/db.js';
 import { getOperationById, toView } from '../src/store/operations.js';
+import type { TrackedCalls } from '../src/temporal/tracked-calls.js';
 import type { OperationType } from '../workflows/definitions.js';
 import {
   finishOperationActivity,
@@ -21,6 +22,8 @@ import { createWebhookActivities } from './webhooks.js';
 export interface ActivityDeps {
   db: Database;
   client: Client;
+  /** Temporal calls activities make through the client: with a deadline, drained before it closes. */
+  calls: TrackedCalls;
   config: Config;
   logger: Logger;
   operations: OperationService;
@@ -35,7 +38,7 @@ export function createActivities(deps: ActivityDeps) {
   return instrumentActivities({
     registerOperation: (input: RegisterOperationInput) => registerOperation(db, input),
     joinBankQueue: (input: Parameters<typeof joinBankQueue>[2]) =>
-      joinBankQueue(deps.client, deps.config, input),
+      deps.calls.run(() => joinBankQueue(deps.client, deps.config, input)),
     markRunning: (operationId: string) => markOperationRunning(db, operationId),
     finishOperation: (input: Parameters<typeof finishOperationActivity>[1]) =>
       finishOperationActivity(db, input),

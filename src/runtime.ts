@@ -115,6 +115,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         deps: {
           db,
           client,
+          calls,
           config,
           logger,
           operations,
