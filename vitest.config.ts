@@ -10,6 +10,7 @@ const unitOnly = [
   'test/python/**',
   'test/fuzz/**',
   'test/cli/glob.test.ts',
+  'test/temporal/**',
 ];
 // Suites about a database server (PGlite runs inside the service, with no server to stop).
 const postgresOnly = ['test/faults/database-restart.test.ts'];

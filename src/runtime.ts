@@ -167,9 +167,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       );
       const port = (server.address() as { port: number }).port;
       url = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${port}`;
-      let sweeping: Promise<void> = Promise.resolve();
+      // One sweep at a time: with Temporal down each row waits out a call deadline, so a sweep can outlast
+      // the interval, and a tick that started a second one would also leave the first unawaited at stop.
+      let sweeping: Promise<void> | undefined;
       const sweep = setInterval(() => {
-        sweeping = operations.reconcileAll().catch((err) => logger.warn({ err }, 'reconcile sweep failed'));
+        sweeping ??= operations
+          .reconcileAll()
+          .catch((err) => logger.warn({ err }, 'reconcile sweep failed'))
+          .finally(() => {
+            sweeping = undefined;
+          });
       }, options.reconcileEveryMs ?? 15_000);
       // A sweep still talking to Temporal must finish (its calls have deadlines) before the connection closes:
       // the SDK's retry timers fail loudly on a closed channel.

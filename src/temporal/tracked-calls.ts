@@ -7,6 +7,7 @@ import type { Connection } from '@temporalio/client';
  */
 export class TrackedCalls {
   private readonly inFlight = new Set<Promise<void>>();
+  private closing = false;
 
   constructor(
     private readonly connection: Connection,
@@ -14,6 +15,8 @@ export class TrackedCalls {
   ) {}
 
   run<T>(call: () => Promise<T>, deadlineMs = this.deadlineMs): Promise<T> {
+    // Once draining, a new call would outlive the connection: it fails here instead, before touching it.
+    if (this.closing) return Promise.reject(new Error('the Temporal connection is closing'));
     const pending = this.connection.withDeadline(Date.now() + deadlineMs, call);
     const settled = pending.then(
       () => undefined,
@@ -24,8 +27,9 @@ export class TrackedCalls {
     return pending;
   }
 
-  /** Resolves once every call under way has settled (each has a deadline), so the connection can close. */
+  /** Refuses new calls and resolves once every call under way has settled, so the connection can close. */
   async drain(): Promise<void> {
-    await Promise.all(this.inFlight);
+    this.closing = true;
+    while (this.inFlight.size > 0) await Promise.all(this.inFlight);
   }
 }

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
-import { type DevServer, startDevServer } from '../../src/temporal/dev-server.js';
+import type { DevServer } from '../../src/temporal/dev-server.js';
 import { BANK_ID, OPERATION_STATUS, OPERATION_TYPE } from '../../src/temporal/search-attributes.js';
 import { operationWorkflowId } from '../../workflows/definitions.js';
 import { graphUpdateWorkflow } from '../../workflows/index.js';
+import { startTestDevServer } from '../support/dev-server.js';
 import {
   AnswerLog,
   attempt,
@@ -17,7 +17,6 @@ import {
   teardown,
 } from '../support/faults.js';
 import { documents, TERMINAL, waitFor } from '../support/http.js';
-import { freePort } from '../support/ports.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 // A server that suggests continue-as-new after a few dozen history events (Temporal's default is 4,096), so
@@ -32,14 +31,8 @@ let svc: TestService | undefined;
 let reference: Reference;
 
 beforeAll(async () => {
-  server = await startDevServer({
-    dbFilename: undefined,
-    port: await freePort(),
-    uiPort: undefined,
-    namespace: 'default',
-    cliPath: process.env.TEMPORAL_CLI_PATH,
+  server = await startTestDevServer({
     dynamicConfig: { 'limit.historyCount.suggestContinueAsNew': HISTORY_EVENTS },
-    logger: createLogger('warn'),
   });
   svc = await startService({ chunkSize: CHUNK, env: { TEMPORAL_ADDRESS: server.address } });
   // The clean run: the same documents on the suite's ordinary server, in big chunks, one run.

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DevServer } from '../../src/temporal/dev-server.js';
+import { startTestDevServer } from '../support/dev-server.js';
 import {
   AnswerLog,
   attempt,
@@ -7,6 +9,7 @@ import {
   operationPath,
   type Reference,
   sleep,
+  teardown,
 } from '../support/faults.js';
 import { documents, TERMINAL, waitFor } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
@@ -32,21 +35,30 @@ const submitDocs = (k: number) => bankDocs.slice(k * DOCS_PER_SUBMIT, (k + 1) * 
 const pct = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor(values.length * p))] ?? 0;
 
-let svc: TestService;
+let server: DevServer | undefined;
+let svc: TestService | undefined;
 let reference: Reference;
 
+// A Temporal server of its own: this load would otherwise hold up every suite running beside it.
 beforeAll(async () => {
-  svc = await startService({ bankConcurrency: BANK_CONCURRENCY });
+  server = await startTestDevServer();
+  svc = await startService({
+    bankConcurrency: BANK_CONCURRENCY,
+    env: { TEMPORAL_ADDRESS: server.address },
+  });
   reference = await cleanRun(svc.url, bankDocs);
-});
+}, 120_000);
 
-afterAll(async () => {
-  await svc?.stop();
-});
+afterAll(() =>
+  teardown(
+    () => svc?.stop(),
+    () => server?.stop(),
+  ),
+);
 
 describe(`loopback load: ${BANKS * PER_BANK} async submits over ${BANKS} banks, ${POLLERS} pollers`, () => {
   it('answers every submit 202, loses none, finishes all within the bound, and never answers 5xx', async () => {
-    const url = svc.url;
+    const url = svc!.url;
     const log = new AnswerLog();
     const banks = Array.from({ length: BANKS }, () => uniqueBank('load'));
     const started = Date.now();

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/logger.js';
 import { type DevServer, type DevServerOptions, startDevServer } from '../../src/temporal/dev-server.js';
+import { testDevServerOptions } from '../support/dev-server.js';
 import {
   AnswerLog,
   attempt,
@@ -37,14 +37,10 @@ let server: DevServer | undefined;
 let svc: TestService | undefined;
 
 beforeAll(async () => {
-  serverOptions = {
+  serverOptions = await testDevServerOptions({
     dbFilename: join(dir, 'temporal.sqlite'),
     port: await restartablePort(),
-    uiPort: undefined,
-    namespace: 'default',
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-    logger: createLogger('warn'),
-  };
+  });
   server = await startDevServer(serverOptions);
   svc = await startService({ chunkSize: CHUNK, env: { TEMPORAL_ADDRESS: server.address } });
 }, 120_000);
