@@ -119,16 +119,12 @@ describe('async batch retain, as the seed document polls it', () => {
     const b = await submit(bank, documents(5, 5));
     await waitForOperation(base(), bank, a.body.operation_id);
     await waitForOperation(base(), bank, b.body.operation_id);
-    const followUps = await waitFor(
-      'follow-up operations to finish',
-      async () => {
-        const list = await http(base(), 'GET', `${ops(bank)}?limit=100`);
-        const maintenance = list.body.operations.filter((o: any) => o.type !== 'batch_retain');
-        const done = maintenance.length >= 2 && maintenance.every((o: any) => TERMINAL.includes(o.status));
-        return done && maintenance;
-      },
-      90_000,
-    ); // they queue behind the bank's batches, on a Temporal server other suites share
+    const followUps = await waitFor('follow-up operations to finish', async () => {
+      const list = await http(base(), 'GET', `${ops(bank)}?limit=100`);
+      const maintenance = list.body.operations.filter((o: any) => o.type !== 'batch_retain');
+      const done = maintenance.length >= 2 && maintenance.every((o: any) => TERMINAL.includes(o.status));
+      return done && maintenance;
+    });
     for (const type of ['graph_update', 'regenerate_observations']) {
       const ofType = followUps.filter((o: any) => o.type === type);
       expect(ofType.length).toBeGreaterThanOrEqual(1);

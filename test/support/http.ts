@@ -50,10 +50,14 @@ export async function waitForOperation(
   }
 }
 
+/**
+ * Polls until `probe` gives a value. The default wait is as generous as waitForOperation's: suites share one
+ * Temporal server on a small machine, and a wait here checks that something happens, not how fast.
+ */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined | false>,
-  timeoutMs = 30_000,
+  timeoutMs = 90_000,
 ) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
