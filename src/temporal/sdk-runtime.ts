@@ -5,7 +5,7 @@ let installed = false;
 
 /**
  * The Temporal SDK's process-wide runtime, installed once, before the first worker or native connection:
- * its log lines (bundler, worker state) go through our logger, and when an address is given it serves the
+ * its log lines (bundler, worker state, the native core's) go through our logger, and when an address is given it serves the
  * worker's own Prometheus metrics (task slots, poll and schedule-to-start latencies, sticky cache).
  */
 export function installSdkRuntime(logger: Logger, metricsAddress?: string): void {
@@ -17,9 +17,12 @@ export function installSdkRuntime(logger: Logger, metricsAddress?: string): void
   });
   Runtime.install({
     logger: sdkLogger,
-    ...(metricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } }
-      : {}),
+    telemetryOptions: {
+      // The native core's warnings (a server that went away, retried polls) would otherwise go straight to
+      // stderr as plain text beside our JSON lines.
+      logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress } } } : {}),
+    },
   });
   if (metricsAddress)
     logger.info({ address: `http://${metricsAddress}/metrics` }, 'Temporal worker metrics exported');
