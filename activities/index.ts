@@ -4,6 +4,7 @@ import type { Logger } from '../src/logger.js';
 import { instrumentActivities } from '../src/metrics.js';
 import { joinBankQueue } from '../src/operations/bank-queue.js';
 import type { OperationService } from '../src/operations/service.js';
+import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import type { Database } from '../src/store/db.js';
 import { getOperationById, toView } from '../src/store/operations.js';
 import type { TrackedCalls } from '../src/temporal/tracked-calls.js';
@@ -27,6 +28,7 @@ export interface ActivityDeps {
   config: Config;
   logger: Logger;
   operations: OperationService;
+  extraction: ExtractionPool;
   /** Called once an operation has ended (webhook delivery hooks in here). */
   onOperationEnded?: (operation: ReturnType<typeof toView>) => Promise<void>;
 }
@@ -42,7 +44,7 @@ export function createActivities(deps: ActivityDeps) {
     markRunning: (operationId: string) => markOperationRunning(db, operationId),
     finishOperation: (input: Parameters<typeof finishOperationActivity>[1]) =>
       finishOperationActivity(db, input),
-    retainChunk: (input: RetainChunkInput) => retainChunk(db, input),
+    retainChunk: (input: RetainChunkInput) => retainChunk(db, deps.extraction, input),
     prepareGraphUpdate: (input: Parameters<typeof prepareGraphUpdate>[1]) => prepareGraphUpdate(db, input),
     graphChunk: (input: GraphChunkInput) => graphChunk(db, input),
     prepareObservations: (input: Parameters<typeof prepareObservations>[1]) => prepareObservations(db, input),

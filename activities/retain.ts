@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import { prepareItems } from '../src/retain/prepare.js';
 import type { Database } from '../src/store/db.js';
 import { writeMemories } from '../src/store/memories.js';
@@ -18,18 +19,26 @@ export interface RetainChunkInput {
  * Retains items [start, end) of an operation. Items already done by an earlier attempt are skipped, and each
  * batch's memories and progress commit together, so retries neither duplicate nor lose anything.
  */
-export async function retainChunk(db: Database, input: RetainChunkInput): Promise<{ processed: number }> {
+export async function retainChunk(
+  db: Database,
+  extraction: ExtractionPool,
+  input: RetainChunkInput,
+): Promise<{ processed: number }> {
   const ctx = Context.current();
   const items = await loadUnprocessed(db, input.operationId, input.start, input.end);
   let processed = 0;
   for (let i = 0; i < items.length; i += WRITE_BATCH) {
     const batch = items.slice(i, i + WRITE_BATCH);
-    // A heartbeat per document (the SDK sends them throttled) brings a cancel in promptly, and the chunk stops
-    // before its next document; what committed so far stays, and is counted.
-    const prepared = await prepareItems(input.bankId, input.operationId, batch, {
-      signal: ctx.cancellationSignal,
-      beforeItem: (item) => ctx.heartbeat({ nextIndex: item.item_index }),
-    });
+    // A heartbeat per write batch (the SDK sends them throttled) brings a cancel in promptly, and the chunk
+    // stops before its next batch; what committed so far stays, and is counted.
+    ctx.heartbeat({ nextIndex: batch[0]!.item_index });
+    const prepared = await prepareItems(
+      extraction,
+      input.bankId,
+      input.operationId,
+      batch,
+      ctx.cancellationSignal,
+    );
     processed += await db.transaction(async (tx) => {
       await writeMemories(tx, input.bankId, input.operationId, prepared.memories, prepared.entities);
       return markProcessed(

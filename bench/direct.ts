@@ -1,5 +1,6 @@
 import { finishOperationActivity, markOperationRunning } from '../activities/bookkeeping.js';
 import { newOperationId } from '../src/domain/ids.js';
+import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import { prepareItems } from '../src/retain/prepare.js';
 import type { Database } from '../src/store/db.js';
 import { writeMemories } from '../src/store/memories.js';
@@ -17,6 +18,7 @@ const DEADLOCK = '40P01';
  */
 export async function directRetain(
   db: Database,
+  extraction: ExtractionPool,
   bankId: string,
   items: RetainItem[],
   chunkSize: number,
@@ -41,7 +43,7 @@ export async function directRetain(
     const staged = await loadUnprocessed(db, operationId, start, end);
     for (let i = 0; i < staged.length; i += WRITE_BATCH) {
       const batch = staged.slice(i, i + WRITE_BATCH);
-      const prepared = await prepareItems(bankId, operationId, batch);
+      const prepared = await prepareItems(extraction, bankId, operationId, batch);
       for (;;) {
         try {
           await db.transaction(async (tx) => {

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../src/logger.js';
+import { ExtractionPool } from '../src/retain/extraction-pool.js';
 import { type Database, openDatabase } from '../src/store/db.js';
 import { migrate } from '../src/store/migrate.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
@@ -46,6 +47,8 @@ import {
 
 const logger = createLogger('warn');
 const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-'));
+/** The direct pipeline's extraction threads: as many as the service's. */
+const extraction = new ExtractionPool(defaults.extractionThreads);
 const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
@@ -141,7 +144,7 @@ async function retainRun(
     try {
       const cpuBefore = ownCpuSeconds();
       const run = await timed(() =>
-        directRetain(store.db, bank, items, defaults.chunkSize, defaults.chunkConcurrency),
+        directRetain(store.db, extraction, bank, items, defaults.chunkSize, defaults.chunkConcurrency),
       );
       const cpu = ownCpuSeconds() - cpuBefore;
       const memories = await countMemories(store.db, run.value.operationId);
@@ -312,6 +315,7 @@ async function openDirectStore(engine: Engine, name: string, pgServer: BenchPost
   const tag = name.replace(/_[ab]$/, '');
   await directRetain(
     store.db,
+    extraction,
     `warm-${tag}`,
     makeDocuments(WARM_UP_DOCS, 3),
     defaults.chunkSize,

@@ -1,5 +1,9 @@
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+
+/** One less than the cores, at least one: the event loop keeps a core for the store, HTTP and Temporal. */
+const DEFAULT_EXTRACTION_THREADS = Math.max(1, availableParallelism() - 1);
 
 // Every environment variable the service reads, in one place. The README's table mirrors this schema.
 const envSchema = z.object({
@@ -15,6 +19,7 @@ const envSchema = z.object({
   HINDSIGHT_BANK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
   HINDSIGHT_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(250),
   HINDSIGHT_CHUNK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  HINDSIGHT_EXTRACTION_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_EXTRACTION_THREADS),
   HINDSIGHT_API_KEYS: z.string().default(''),
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
@@ -39,6 +44,8 @@ export interface Config {
   bankConcurrency: number;
   chunkSize: number;
   chunkConcurrency: number;
+  /** Threads that extract facts from documents (0: on the event loop itself). */
+  extractionThreads: number;
   /** key -> banks it may touch (null: all banks). Empty map: no authentication. */
   apiKeys: Map<string, string[] | null>;
   webhookAllowPrivate: boolean;
@@ -89,6 +96,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bankConcurrency: e.HINDSIGHT_BANK_CONCURRENCY,
     chunkSize: e.HINDSIGHT_CHUNK_SIZE,
     chunkConcurrency: e.HINDSIGHT_CHUNK_CONCURRENCY,
+    extractionThreads: e.HINDSIGHT_EXTRACTION_THREADS,
     apiKeys: parseApiKeys(e.HINDSIGHT_API_KEYS),
     webhookAllowPrivate: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE,
     webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,

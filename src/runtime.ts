@@ -6,6 +6,7 @@ import type { HealthReport } from './api/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { OperationService } from './operations/service.js';
+import { ExtractionPool } from './retain/extraction-pool.js';
 import { type Database, openDatabase } from './store/db.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
@@ -29,6 +30,7 @@ export interface Runtime {
   db: Database;
   client: Client;
   operations: OperationService;
+  extraction: ExtractionPool;
   devServer: DevServer | undefined;
   /** Where the API listens, once started. */
   url: string | undefined;
@@ -105,6 +107,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const client = new Client({ connection, namespace: config.temporal.namespace });
     const notifyEnded = createWebhookDispatcher({ db, client, calls, config, logger });
     const operations = new OperationService(db, client, calls, config, logger, notifyEnded);
+    const extraction = new ExtractionPool(config.extractionThreads);
+    stops.push(() => extraction.close());
 
     if (options.worker) {
       const { worker, connection: workerConnection } = await createWorker({
@@ -119,6 +123,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           config,
           logger,
           operations,
+          extraction,
           onOperationEnded: notifyEnded,
         },
       });
@@ -153,7 +158,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         const ok = Object.values(parts).every((p) => p.status === 'ok');
         return { status: ok ? 'ok' : 'unavailable', parts };
       };
-      const app = createApp({ db, operations, config, logger, health });
+      const app = createApp({ db, operations, extraction, config, logger, health });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
       });
@@ -187,7 +192,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       logger.info({ url }, 'API listening');
     }
 
-    return { config, db, client, operations, devServer, url, stop: stopAll };
+    return { config, db, client, operations, extraction, devServer, url, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

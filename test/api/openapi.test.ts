@@ -52,6 +52,7 @@ describe('the OpenAPI document', () => {
     const app = createApp({
       db: svc.db,
       operations: svc.runtime.operations,
+      extraction: svc.runtime.extraction,
       config: svc.runtime.config,
       logger: createLogger('silent'),
       health: async () => ({ status: 'ok', parts: {} }),

@@ -88,7 +88,7 @@ async function retainNow(deps: AppDeps, bankId: string, items: RetainItem[]): Pr
     metadata: item.metadata ?? null,
     tags: item.tags ?? null,
   }));
-  const prepared = await prepareItems(bankId, operationId, staged);
+  const prepared = await prepareItems(deps.extraction, bankId, operationId, staged);
   await deps.db.transaction(async (tx) => {
     await ensureBank(tx, bankId);
     await writeMemories(tx, bankId, operationId, prepared.memories, prepared.entities);

@@ -1,0 +1,34 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { extractDocument } from '../../src/domain/extract.js';
+import { ExtractionPool } from '../../src/retain/extraction-pool.js';
+import { documents } from '../support/http.js';
+
+const texts = [
+  ...documents(30).map((d) => d.content),
+  'Short.',
+  '',
+  'Alice Johnson met Bob Martinez in Paris on 3 March 2024 to discuss the Acme Corporation merger.',
+];
+const expected = texts.map((text) => ({ facts: extractDocument(text).facts }));
+
+describe('fact extraction on worker threads', () => {
+  const pool = new ExtractionPool(2);
+  afterAll(() => pool.close());
+
+  it('gives exactly what extraction on the event loop gives, in order, across concurrent calls', async () => {
+    const halves = await Promise.all([pool.extract(texts.slice(0, 17)), pool.extract(texts.slice(17))]);
+    expect(halves.flat()).toEqual(expected);
+  });
+
+  it('extracts on the event loop when configured with no threads', async () => {
+    const inline = new ExtractionPool(0);
+    expect(await inline.extract(texts)).toEqual(expected);
+  });
+
+  it('refuses work once closed', async () => {
+    const closing = new ExtractionPool(1);
+    await closing.extract(['Warm the thread up.']);
+    await closing.close();
+    await expect(closing.extract(['Too late.'])).rejects.toThrow('the extraction pool is closed');
+  });
+});
