@@ -37,14 +37,28 @@ export class ExtractionPool {
     this.lanes = Array.from({ length: threads }, () => undefined);
   }
 
-  async extract(texts: string[]): Promise<Extraction[]> {
+  /** An aborted `signal` rejects at once: the caller stops without waiting for the thread's queue. */
+  async extract(texts: string[], signal?: AbortSignal): Promise<Extraction[]> {
     if (this.closed) throw new Error('the extraction pool is closed');
-    if (this.lanes.length === 0) return extractHere(texts);
+    signal?.throwIfAborted();
+    if (this.lanes.length === 0) return extractHere(texts, signal);
     const lane = this.leastBusyLane();
     const id = this.nextId++;
     return new Promise<Extraction[]>((resolve, reject) => {
+      const onAbort = () => reject(signal?.reason);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      const done = () => signal?.removeEventListener('abort', onAbort);
       if (lane.pending.size === 0) lane.worker.ref();
-      lane.pending.set(id, { resolve, reject });
+      lane.pending.set(id, {
+        resolve: (results) => {
+          done();
+          resolve(results);
+        },
+        reject: (error) => {
+          done();
+          reject(error);
+        },
+      });
       lane.worker.postMessage({ id, texts } satisfies ExtractionRequest);
     });
   }
@@ -88,10 +102,11 @@ export class ExtractionPool {
   }
 }
 
-async function extractHere(texts: string[]): Promise<Extraction[]> {
+async function extractHere(texts: string[], signal?: AbortSignal): Promise<Extraction[]> {
   const results: Extraction[] = [];
   for (const text of texts) {
     await nextTurn();
+    signal?.throwIfAborted();
     try {
       results.push({ facts: extractDocument(text).facts });
     } catch (error) {

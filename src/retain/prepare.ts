@@ -12,8 +12,7 @@ export interface PreparedItems {
 
 /**
  * Turns documents into memories (one per extracted fact) and the entities they mention, with deterministic
- * ids, outside any transaction. Extraction runs on the pool's threads; an aborted `signal` stops the work
- * before and after it.
+ * ids, outside any transaction. Extraction runs on the pool's threads; an aborted `signal` stops it.
  */
 export async function prepareItems(
   extraction: ExtractionPool,
@@ -22,9 +21,10 @@ export async function prepareItems(
   items: StagedItem[],
   signal?: AbortSignal,
 ): Promise<PreparedItems> {
-  signal?.throwIfAborted();
-  const extracted = await extraction.extract(items.map((item) => item.content));
-  signal?.throwIfAborted();
+  const extracted = await extraction.extract(
+    items.map((item) => item.content),
+    signal,
+  );
   const memories: PreparedMemory[] = [];
   const entities = new Map<string, PreparedEntity>();
   const failures = new Map<number, string>();

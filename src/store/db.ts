@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import { StoreTurns } from './turns.js';
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Sql {
@@ -19,25 +20,30 @@ export interface Database extends Sql {
 
 class PGliteDatabase implements Database {
   readonly engine = 'pglite' as const;
+  private readonly turns = new StoreTurns();
   constructor(private readonly db: PGlite) {}
 
-  async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.db.query<T>(text, params)).rows;
+  query<T>(text: string, params?: unknown[]): Promise<T[]> {
+    return this.turns.run('statement', async () => (await this.db.query<T>(text, params)).rows);
   }
 
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.db.transaction((tx) =>
-      fn({
-        query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
-        exec: async (script: string) => {
-          await tx.exec(script);
-        },
-      }),
+    return this.turns.run('transaction', () =>
+      this.db.transaction((tx) =>
+        fn({
+          query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
+          exec: async (script: string) => {
+            await tx.exec(script);
+          },
+        }),
+      ),
     );
   }
 
-  async exec(script: string): Promise<void> {
-    await this.db.exec(script);
+  exec(script: string): Promise<void> {
+    return this.turns.run('transaction', async () => {
+      await this.db.exec(script);
+    });
   }
 
   close(): Promise<void> {

@@ -60,9 +60,9 @@ export async function createWorker(
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
     activities: createActivities(setup.deps),
     // Cancellation reaches an activity with its next heartbeat response: flush heartbeats often so a cancel
-    // stops a running chunk within about a second.
+    // stops a running chunk within half a second or so.
     defaultHeartbeatThrottleInterval: '200 milliseconds',
-    maxHeartbeatThrottleInterval: '1 second',
+    maxHeartbeatThrottleInterval: '500 milliseconds',
     shutdownGraceTime: '10 seconds',
   });
   return { worker, connection };

@@ -20,6 +20,14 @@ describe('fact extraction on worker threads', () => {
     expect(halves.flat()).toEqual(expected);
   });
 
+  it('stops waiting as soon as its signal is aborted, and goes on serving other calls', async () => {
+    const controller = new AbortController();
+    const cancelled = pool.extract(texts, controller.signal);
+    controller.abort(new Error('cancelled by request'));
+    await expect(cancelled).rejects.toThrow('cancelled by request');
+    expect(await pool.extract(texts.slice(0, 3))).toEqual(expected.slice(0, 3));
+  });
+
   it('extracts on the event loop when configured with no threads', async () => {
     const inline = new ExtractionPool(0);
     expect(await inline.extract(texts)).toEqual(expected);
