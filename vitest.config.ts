@@ -11,6 +11,7 @@ const unitOnly = [
   'test/fuzz/**',
   'test/cli/glob.test.ts',
   'test/temporal/**',
+  'test/store/**',
 ];
 // Suites about a database server (PGlite runs inside the service, with no server to stop).
 const postgresOnly = ['test/faults/database-restart.test.ts'];
