@@ -215,8 +215,8 @@ ${r.profileSummary ? `\n## CPU profile of the service process (10,000 documents,
 - **Documents**: \`bench/corpus.ts\` builds about 1 KB of English per document from templates naming people,
   places, organisations and dates, with a seeded generator: the same documents on every run.
 - **Service**: \`node --import tsx src/main.ts all\` (API and worker in one process, default chunk size
-  ${defaults.chunkSize}, window ${defaults.chunkConcurrency}, ${defaults.extractionThreads} extraction thread(s)) in a child process, against a Temporal dev server
-  the bench starts, with a fresh store per size (a new PGlite directory, or a new PostgreSQL database), log level
+  ${defaults.chunkSize}, window ${defaults.chunkConcurrency}, ${defaults.extractionThreads} extraction thread(s)) in a child
+  process, against a Temporal dev server the bench starts, with a fresh store per size (a new PGlite directory, or a new PostgreSQL database), log level
   \`warn\`. \`HINDSIGHT_MAX_BODY_BYTES\` is raised to 256 MB so 100,000 documents fit in one request.
 - **Service time**: from sending \`POST /memories\` with \`"async": true\` to the operation's \`completed_at\`
   (written by the store; the bench reads the list every 500 ms to see it — the list asks the workflow nothing,
@@ -228,8 +228,7 @@ ${r.profileSummary ? `\n## CPU profile of the service process (10,000 documents,
   documents in chunks of ${defaults.chunkSize} through a window of ${defaults.chunkConcurrency}, each chunk in
   write batches of 25 (\`prepareItems\`, \`writeMemories\`, \`markProcessed\` in one transaction), then the final
   bookkeeping (result, documents dropped) — with no HTTP, Temporal or heartbeats, and as many extraction threads
-  as the service. It runs once before the
-  service run and, up to 10,000 documents, once after, each time in a fresh store; **ratio** is the service time
+  as the service. It runs once before the service run and, up to 10,000 documents, once after, each time in a fresh store; **ratio** is the service time
   over the mean of the direct runs, so a change in the machine's load during the run shows as a gap between the
   two direct figures rather than as a skewed ratio.
 - **Warm-up**: the service and every direct store first retain the same ${WARM_UP_DOCS} documents (same JIT

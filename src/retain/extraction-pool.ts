@@ -5,6 +5,15 @@ import { type ExtractedFact, extractDocument } from '../domain/extract.js';
 /** A document's facts, or why they could not be extracted. */
 export type Extraction = { facts: ExtractedFact[] } | { error: string };
 
+/** One document, on whichever thread runs it. */
+export function extractOne(text: string): Extraction {
+  try {
+    return { facts: extractDocument(text).facts };
+  } catch (error) {
+    return { error: (error as Error).message };
+  }
+}
+
 export interface ExtractionRequest {
   id: number;
   texts: string[];
@@ -107,11 +116,7 @@ async function extractHere(texts: string[], signal?: AbortSignal): Promise<Extra
   for (const text of texts) {
     await nextTurn();
     signal?.throwIfAborted();
-    try {
-      results.push({ facts: extractDocument(text).facts });
-    } catch (error) {
-      results.push({ error: (error as Error).message });
-    }
+    results.push(extractOne(text));
   }
   return results;
 }

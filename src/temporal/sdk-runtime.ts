@@ -5,8 +5,9 @@ let installed = false;
 
 /**
  * The Temporal SDK's process-wide runtime, installed once, before the first worker or native connection:
- * its log lines (bundler, worker state, the native core's) go through our logger, and when an address is given it serves the
- * worker's own Prometheus metrics (task slots, poll and schedule-to-start latencies, sticky cache).
+ * its log lines (bundler, worker state, the native core's) go through our logger, and when an address is
+ * given it serves the worker's own Prometheus metrics (task slots, poll and schedule-to-start latencies,
+ * sticky cache).
  */
 export function installSdkRuntime(logger: Logger, metricsAddress?: string): void {
   if (installed) return;

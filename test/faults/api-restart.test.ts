@@ -6,13 +6,12 @@ import {
   cleanRun,
   expectExactMemories,
   faultPoints,
-  operationPath,
   pollOperation,
   type Reference,
   restartablePort,
   teardown,
 } from '../support/faults.js';
-import { documents, waitFor } from '../support/http.js';
+import { documents, operationPath, waitFor } from '../support/http.js';
 import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
 
 // On PostgreSQL the API is a process of its own: it is stopped and started again while the worker keeps

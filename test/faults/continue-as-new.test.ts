@@ -11,12 +11,11 @@ import {
   attempt,
   cleanRun,
   expectExactMemories,
-  operationPath,
   pollOperation,
   type Reference,
   teardown,
 } from '../support/faults.js';
-import { documents, TERMINAL, waitFor } from '../support/http.js';
+import { documents, operationPath, TERMINAL, waitFor } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 // A server that suggests continue-as-new after a few dozen history events (Temporal's default is 4,096), so

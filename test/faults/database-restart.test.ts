@@ -7,13 +7,12 @@ import {
   cleanRun,
   expectExactMemories,
   healthyAgain,
-  operationPath,
   pollOperation,
   restartablePort,
   sleep,
   teardown,
 } from '../support/faults.js';
-import { documents } from '../support/http.js';
+import { documents, operationPath } from '../support/http.js';
 import { PostgresServer } from '../support/postgres-server.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 

@@ -6,12 +6,11 @@ import {
   attempt,
   cleanRun,
   memoryCensus,
-  operationPath,
   type Reference,
   sleep,
   teardown,
 } from '../support/faults.js';
-import { documents, TERMINAL, waitFor } from '../support/http.js';
+import { documents, operationPath, TERMINAL, waitFor } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 const BANKS = 20;

@@ -11,14 +11,13 @@ import {
   cleanRun,
   expectExactMemories,
   healthyAgain,
-  operationPath,
   pollOperation,
   referenceSubset,
   restartablePort,
   sleep,
   teardown,
 } from '../support/faults.js';
-import { documents } from '../support/http.js';
+import { documents, operationPath } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 const DOCS = 2_000;

@@ -10,13 +10,12 @@ import {
   cleanRun,
   expectExactMemories,
   memoryCensus,
-  operationPath,
   pollOperation,
   type Reference,
   referenceSubset,
   sleep,
 } from '../support/faults.js';
-import { documents, waitFor } from '../support/http.js';
+import { documents, operationPath, waitFor } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 // One operation per bank at a time: a slot that a killed workflow kept would block everything after it.

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { expect } from 'vitest';
-import { TERMINAL, waitFor } from './http.js';
+import { operationPath, TERMINAL, waitFor } from './http.js';
 import { uniqueBank } from './service.js';
 
 function ephemeralLow(): number {
@@ -101,9 +101,6 @@ export async function teardown(...steps: (() => unknown)[]): Promise<void> {
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export const operationPath = (bank: string, operationId: string) =>
-  `/v1/default/banks/${bank}/operations/${operationId}`;
 
 /** Every answer a poller saw, so a suite can assert afterwards that nothing answered 5xx. */
 export class AnswerLog {

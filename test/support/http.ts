@@ -30,6 +30,9 @@ export async function http<T = any>(
 
 export const TERMINAL = ['completed', 'failed', 'cancelled'];
 
+export const operationPath = (bank: string, operationId: string) =>
+  `/v1/default/banks/${bank}/operations/${operationId}`;
+
 /** Polls GET operation until it ends, recording every progress value seen on the way. */
 export async function waitForOperation(
   base: string,
@@ -40,7 +43,7 @@ export async function waitForOperation(
   const seen: number[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { status, body } = await http(base, 'GET', `/v1/default/banks/${bankId}/operations/${operationId}`);
+    const { status, body } = await http(base, 'GET', operationPath(bankId, operationId));
     expect(status).toBe(200);
     seen.push(body.progress);
     if (TERMINAL.includes(body.status)) return { operation: body, progressSeen: seen };
