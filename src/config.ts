@@ -24,6 +24,22 @@ const envSchema = z.object({
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   HINDSIGHT_WORKER_METRICS_ADDRESS: z.string().min(1).optional(),
+  // Model providers (OpenAI-compatible). Names follow the reference product's; unset: the built-in extractor.
+  HINDSIGHT_API_LLM_PROVIDER: z.enum(['none', 'openai']).default('none'),
+  HINDSIGHT_API_LLM_BASE_URL: z.string().url().default('https://api.openai.com/v1'),
+  HINDSIGHT_API_LLM_API_KEY: z.string().default(''),
+  HINDSIGHT_API_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  HINDSIGHT_API_EMBEDDINGS_PROVIDER: z.enum(['none', 'openai']).default('none'),
+  HINDSIGHT_API_EMBEDDINGS_OPENAI_BASE_URL: z.string().url().optional(),
+  HINDSIGHT_API_EMBEDDINGS_OPENAI_API_KEY: z.string().optional(),
+  HINDSIGHT_API_EMBEDDINGS_OPENAI_MODEL: z.string().min(1).default('text-embedding-3-small'),
+  HINDSIGHT_MODEL_REQUESTS_PER_MINUTE: z.coerce.number().positive().max(1_000_000).optional(),
+  HINDSIGHT_MODEL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
+  HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(6 * 3_600_000),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -53,6 +69,8 @@ export interface Config {
   webhookRetryInitialMs: number;
   /** host:port where the Temporal worker runtime serves its own Prometheus metrics (unset: off). */
   workerMetricsAddress: string | undefined;
+  /** Model providers; null: not configured (the built-in extractor, full-text recall). */
+  models: ModelsConfig;
   databaseUrl: string | undefined;
   temporal: {
     /** undefined: start the embedded dev server */
@@ -65,7 +83,51 @@ export interface Config {
   };
 }
 
+export interface ProviderEndpoint {
+  baseUrl: string;
+  apiKey: string;
+  model: string;
+}
+
+export interface ModelsConfig {
+  chat: ProviderEndpoint | null;
+  embeddings: ProviderEndpoint | null;
+  /** Requests per minute for the whole deployment (Temporal's task-queue rate limit); unset: no limit. */
+  requestsPerMinute: number | undefined;
+  /** How long one provider call may take before it counts as failed and is retried. */
+  callTimeoutMs: number;
+  /** How long an operation keeps retrying a provider that does not answer before it fails. */
+  outageTimeoutMs: number;
+}
+
 export class ConfigError extends Error {}
+
+function modelsConfig(e: Env): ModelsConfig {
+  const chat =
+    e.HINDSIGHT_API_LLM_PROVIDER === 'openai'
+      ? {
+          baseUrl: e.HINDSIGHT_API_LLM_BASE_URL,
+          apiKey: e.HINDSIGHT_API_LLM_API_KEY,
+          model: e.HINDSIGHT_API_LLM_MODEL,
+        }
+      : null;
+  const embeddings =
+    e.HINDSIGHT_API_EMBEDDINGS_PROVIDER === 'openai'
+      ? {
+          // The chat provider's endpoint and key serve embeddings too unless they are given separately.
+          baseUrl: e.HINDSIGHT_API_EMBEDDINGS_OPENAI_BASE_URL ?? e.HINDSIGHT_API_LLM_BASE_URL,
+          apiKey: e.HINDSIGHT_API_EMBEDDINGS_OPENAI_API_KEY ?? e.HINDSIGHT_API_LLM_API_KEY,
+          model: e.HINDSIGHT_API_EMBEDDINGS_OPENAI_MODEL,
+        }
+      : null;
+  return {
+    chat,
+    embeddings,
+    requestsPerMinute: e.HINDSIGHT_MODEL_REQUESTS_PER_MINUTE,
+    callTimeoutMs: e.HINDSIGHT_MODEL_CALL_TIMEOUT_MS,
+    outageTimeoutMs: e.HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS,
+  };
+}
 
 /** `key1:bank-a|bank-b,key2` — a key with no banks may touch every bank. */
 function parseApiKeys(raw: string): Map<string, string[] | null> {
@@ -101,6 +163,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookAllowPrivate: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE,
     webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,
     workerMetricsAddress: e.HINDSIGHT_WORKER_METRICS_ADDRESS,
+    models: modelsConfig(e),
     databaseUrl: e.DATABASE_URL,
     temporal: {
       address: e.TEMPORAL_ADDRESS,

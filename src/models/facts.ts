@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { ProviderEndpoint } from '../config.js';
+import type { ExtractedDocument } from '../domain/extract.js';
+import { normalizeKey } from '../domain/text.js';
+import { chatJson, InvalidAnswer, type Usage } from './provider.js';
+
+const SYSTEM = `You extract facts from a document for a memory store.
+Answer with one JSON object: {"facts": [{"text": string, "entities": [{"name": string, "kind": "person" | "place" | "organization" | "thing"}], "occurred_at": string | null}]}.
+Each fact is one self-contained statement in plain English that names who or what it is about.
+"entities" lists the people, places, organizations and things the fact names. "occurred_at" is an ISO 8601
+date or date-time when the document says when the fact happened, else null. Use no other keys.`;
+
+const factsAnswer = z.object({
+  facts: z.array(
+    z.object({
+      text: z.string().trim().min(1),
+      entities: z
+        .array(
+          z.object({
+            name: z.string().trim().min(1),
+            kind: z.enum(['person', 'place', 'organization', 'thing']).catch('thing'),
+          }),
+        )
+        .default([]),
+      occurred_at: z.iso
+        .date()
+        .or(z.iso.datetime({ offset: true }))
+        .nullish()
+        .catch(null),
+    }),
+  ),
+});
+
+export interface ModelFacts extends ExtractedDocument {
+  /** Per fact: when it happened, if the document says so. */
+  occurredAt: (string | null)[];
+}
+
+/** Parses and validates a chat answer; throws InvalidAnswer (with the tokens spent) when it does not fit. */
+export function parseFactsAnswer(content: string, usage: Usage): ModelFacts {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch {
+    throw new InvalidAnswer(`model answer is not JSON: ${content.slice(0, 100)}`, usage);
+  }
+  const parsed = factsAnswer.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidAnswer(
+      `model answer does not fit the facts schema: ${issue?.path.join('.')} ${issue?.message}`,
+      usage,
+    );
+  }
+  const facts = parsed.data.facts.map((f) => ({
+    text: f.text,
+    entities: f.entities.map((e) => ({ name: e.name, normalized: normalizeKey(e.name), kind: e.kind })),
+  }));
+  return { facts, occurredAt: parsed.data.facts.map((f) => f.occurred_at ?? null) };
+}
+
+/** Asks the chat model for the document's facts. One call; the caller decides about retries. */
+export async function extractFactsWithModel(
+  endpoint: ProviderEndpoint,
+  document: { content: string; context: string | null },
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ facts: ModelFacts; usage: Usage }> {
+  const user = document.context
+    ? `Context: ${document.context}\n\nDocument:\n${document.content}`
+    : document.content;
+  const { content, usage } = await chatJson(endpoint, SYSTEM, user, timeoutMs, signal);
+  return { facts: parseFactsAnswer(content, usage), usage };
+}
