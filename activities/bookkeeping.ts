@@ -1,6 +1,7 @@
 import { newOperationId } from '../src/domain/ids.js';
 import type { Database } from '../src/store/db.js';
 import { countEntitiesOfOperation, memoryIdsOfOperation } from '../src/store/memories.js';
+import { costOfOperation, dropAnswers } from '../src/store/model-answers.js';
 import {
   finishOperation,
   getOperationById,
@@ -95,8 +96,11 @@ export async function finishOperationActivity(
       ...(Array.isArray(listed) ? { entity_ids: listed } : {}),
     };
   }
+  // What model calls cost (absent with the built-in extractor).
+  Object.assign(result, await costOfOperation(db, input.operationId));
   const final = await db.transaction(async (tx) => {
     const finished = await finishOperation(tx, input.operationId, { status, error, result });
+    await dropAnswers(tx, input.operationId);
     if (input.type === 'batch_retain') await dropItems(tx, input.operationId);
     // Follow-ups are queued with the completion, so nobody sees a completed retain without them.
     if (input.type === 'batch_retain' && finished?.status === 'completed') {

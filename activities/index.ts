@@ -6,6 +6,7 @@ import { joinBankQueue } from '../src/operations/bank-queue.js';
 import type { OperationService } from '../src/operations/service.js';
 import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import type { Database } from '../src/store/db.js';
+import { itemsAwaitingFacts } from '../src/store/model-answers.js';
 import { getOperationById, toView } from '../src/store/operations.js';
 import type { TrackedCalls } from '../src/temporal/tracked-calls.js';
 import type { OperationType } from '../workflows/definitions.js';
@@ -16,6 +17,7 @@ import {
   registerOperation,
 } from './bookkeeping.js';
 import { type GraphChunkInput, graphChunk, prepareGraphUpdate } from './graph.js';
+import { createModelActivities } from './models.js';
 import { type ObservationsChunkInput, observationsChunk, prepareObservations } from './observations.js';
 import { type RetainChunkInput, retainChunk } from './retain.js';
 import { createWebhookActivities } from './webhooks.js';
@@ -58,8 +60,17 @@ export function createActivities(deps: ActivityDeps) {
       }
       await deps.onOperationEnded?.(toView(row));
     },
+    itemsAwaitingFacts: (input: { operationId: string; start: number; end: number }) =>
+      itemsAwaitingFacts(db, input.operationId, input.start, input.end),
     ...createWebhookActivities(deps),
+    // Scheduled on the model task queue (see src/temporal/worker.ts); listed here for the workflows' types.
+    ...modelActivities(deps),
   });
+}
+
+/** The activities that call a model provider: one provider call per attempt, results stored before they end. */
+export function modelActivities(deps: ActivityDeps) {
+  return createModelActivities({ db: deps.db, models: deps.config.models, logger: deps.logger });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

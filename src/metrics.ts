@@ -155,6 +155,15 @@ export const metrics = {
     'hindsight_webhook_delivery_attempts_total',
     'Webhook delivery attempts made by this process, by outcome (delivered, failed).',
   ),
+  // Model provider calls: what they cost and why they failed, by model.
+  modelCalls: registry.counter(
+    'hindsight_model_calls_total',
+    'Model provider calls made by this process, by model and outcome (ok, invalid_answer, rate_limited, unavailable, rejected).',
+  ),
+  modelTokens: registry.counter(
+    'hindsight_model_tokens_total',
+    'Tokens the model provider reported for calls made by this process, by model and kind (prompt, completion).',
+  ),
 };
 
 /** Which operation type a chunk activity's `processed` count belongs to. */

@@ -1,5 +1,6 @@
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { type ModelSteps, modelTaskQueue } from './definitions.js';
 
 const retry = {
   initialInterval: '1 second',
@@ -21,3 +22,25 @@ export const chunkWork = proxyActivities<Activities>({
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry,
 });
+
+/**
+ * Model calls: one provider call per attempt. Retries never give up on their own; a provider that stays down
+ * fails the step once `outageTimeoutMs` has passed (schedule-to-close), and a refused request at once. A 429's
+ * Retry-After sets the next attempt's delay from the activity. Cancel abandons the call: the activity aborts
+ * its request at the next heartbeat.
+ */
+export function modelCalls(models: ModelSteps) {
+  return proxyActivities<Activities>({
+    taskQueue: modelTaskQueue(workflowInfo().taskQueue),
+    startToCloseTimeout: models.callTimeoutMs + 30_000,
+    heartbeatTimeout: '10 seconds',
+    scheduleToCloseTimeout: models.outageTimeoutMs,
+    cancellationType: ActivityCancellationType.TRY_CANCEL,
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      nonRetryableErrorTypes: ['ModelRejected'],
+    },
+  });
+}

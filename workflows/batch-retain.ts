@@ -1,13 +1,16 @@
 import {
+  ActivityFailure,
+  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
+  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { bookkeeping, chunkWork } from './activities.js';
-import type { BatchRetainInput, OperationProgress } from './definitions.js';
+import { bookkeeping, chunkWork, modelCalls } from './activities.js';
+import type { BatchRetainInput, ModelSteps, OperationProgress } from './definitions.js';
 import { type OperationOutcome, runOperation } from './lifecycle.js';
 
 export const DEFAULT_CHUNK_SIZE = 250;
@@ -35,6 +38,61 @@ export async function batchRetainWorkflow(input: BatchRetainInput): Promise<Oper
   });
 }
 
+interface ChunkRange {
+  operationId: string;
+  bankId: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * A chunk with a model provider: each document's facts from the chat model (one stored call per document,
+ * dispatched at the deployment's rate limit), then the chunk's memories from those stored answers, then
+ * their embeddings. After a crash or a continue-as-new, documents whose answers are stored are not asked for
+ * again. The first failing call cancels the chunk's other calls.
+ */
+async function retainWithModels(models: ModelSteps, range: ChunkRange): Promise<{ processed: number }> {
+  const calls = modelCalls(models);
+  return CancellationScope.cancellable(async () => {
+    if (models.chat) {
+      const waiting = await chunkWork.itemsAwaitingFacts(range);
+      try {
+        await Promise.all(
+          waiting.map((itemIndex) =>
+            calls.extractFactsWithModel({ operationId: range.operationId, itemIndex }),
+          ),
+        );
+      } catch (err) {
+        CancellationScope.current().cancel();
+        throw describeModelFailure(err, models);
+      }
+    }
+    const result = await chunkWork.retainChunk({ ...range, modelFacts: models.chat });
+    if (models.embeddings) {
+      try {
+        while ((await calls.embedMemories(range)).more);
+      } catch (err) {
+        throw describeModelFailure(err, models);
+      }
+    }
+    return result;
+  });
+}
+
+/** A step that timed out after retrying for the whole outage window says so, with the provider's last error. */
+function describeModelFailure(err: unknown, models: ModelSteps): unknown {
+  // Out of time: the server stops retrying once the next attempt would end past schedule-to-close.
+  if (!(err instanceof ActivityFailure)) return err;
+  const timedOut = err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure;
+  if (!timedOut) return err;
+  const last = (err.cause instanceof TimeoutFailure ? err.cause.cause : err.cause)?.message;
+  const minutes = Math.round(models.outageTimeoutMs / 60_000);
+  return ApplicationFailure.nonRetryable(
+    `the model provider kept failing for ${minutes} min (HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS)${last ? `; last error: ${last}` : ''}`,
+    'ModelProviderDown',
+  );
+}
+
 async function retainInChunks(input: BatchRetainInput, state: OperationProgress): Promise<void> {
   const size = input.chunkSize ?? DEFAULT_CHUNK_SIZE;
   const window = input.chunkConcurrency ?? DEFAULT_CHUNK_CONCURRENCY;
@@ -44,8 +102,8 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
 
   const launch = (start: number, end: number) => {
     inFlight++;
-    chunkWork
-      .retainChunk({ operationId: input.operationId, bankId: input.bankId, start, end })
+    const range = { operationId: input.operationId, bankId: input.bankId, start, end };
+    (input.models ? retainWithModels(input.models, range) : chunkWork.retainChunk(range))
       .then(
         ({ processed }) => {
           state.progress += processed;

@@ -35,7 +35,22 @@ export interface ResumeState {
   totals?: Record<string, number>;
 }
 
+/** Which steps ask a model provider, and how long a provider may stay down before the operation fails. */
+export interface ModelSteps {
+  chat: boolean;
+  embeddings: boolean;
+  /** Longest a provider call may take. */
+  callTimeoutMs: number;
+  /** How long a step keeps retrying a provider that fails before the operation fails. */
+  outageTimeoutMs: number;
+}
+
+/** Model calls run on a task queue of their own, whose rate limit is the deployment's provider quota. */
+export const modelTaskQueue = (taskQueue: string) => `${taskQueue}-models`;
+
 export interface BatchRetainInput extends OperationInputBase {
+  /** Set when a model provider is configured: facts and embeddings come from it. */
+  models?: ModelSteps;
   /** Only for starts from other workflows; bounded by Temporal's payload limit (keep it to a few MB). */
   items?: RetainItemInput[];
   chunkSize?: number;

@@ -1,4 +1,5 @@
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
+import type { ModelSteps } from '../../workflows/definitions.js';
 import {
   batchRetainWorkflow,
   graphUpdateWorkflow,
@@ -17,6 +18,13 @@ function summaryOf(row: OperationRow): string {
     case 'regenerate_observations':
       return `Regenerate entity observations of bank ${row.bank_id} (operation ${row.id})`;
   }
+}
+
+/** The model steps an operation takes, when a provider is configured (absent: the built-in extractor). */
+function modelSteps(config: Config): { models?: ModelSteps } {
+  const { chat, embeddings, callTimeoutMs, outageTimeoutMs } = config.models;
+  if (!chat && !embeddings) return {};
+  return { models: { chat: chat !== null, embeddings: embeddings !== null, callTimeoutMs, outageTimeoutMs } };
 }
 
 /**
@@ -47,7 +55,14 @@ export async function startOperationWorkflow(
     case 'batch_retain':
       await client.workflow.start(batchRetainWorkflow, {
         ...options,
-        args: [{ ...base, chunkSize: config.chunkSize, chunkConcurrency: config.chunkConcurrency }],
+        args: [
+          {
+            ...base,
+            chunkSize: config.chunkSize,
+            chunkConcurrency: config.chunkConcurrency,
+            ...modelSteps(config),
+          },
+        ],
       });
       return;
     case 'graph_update':

@@ -1,3 +1,4 @@
+import type { ExtractedFact } from '../domain/extract.js';
 import { entityId, memoryId } from '../domain/ids.js';
 import type { PreparedEntity, PreparedMemory } from '../store/memories.js';
 import type { StagedItem } from '../store/retain-items.js';
@@ -25,6 +26,19 @@ export async function prepareItems(
     items.map((item) => item.content),
     signal,
   );
+  return assemble(bankId, operationId, items, extracted);
+}
+
+/** A document's extraction: facts (with, from a model, when each happened), or why there are none. */
+export type Extraction = { facts: ExtractedFact[]; occurredAt?: (string | null)[] } | { error: string };
+
+/** Memories and entities from each item's extraction (`extracted[i]` belongs to `items[i]`). */
+export function assemble(
+  bankId: string,
+  operationId: string,
+  items: StagedItem[],
+  extracted: Extraction[],
+): PreparedItems {
   const memories: PreparedMemory[] = [];
   const entities = new Map<string, PreparedEntity>();
   const failures = new Map<number, string>();
@@ -34,6 +48,7 @@ export async function prepareItems(
       failures.set(item.item_index, `could not extract facts: ${result.error}`);
       return;
     }
+    const occurredAt = result.occurredAt;
     // A document too short to split still says something: keep it whole.
     const usable = result.facts.length > 0 ? result.facts : [{ text: item.content.trim(), entities: [] }];
     usable.forEach((fact, factIndex) => {
@@ -48,7 +63,8 @@ export async function prepareItems(
         factIndex,
         text: fact.text,
         context: item.context,
-        occurredAt: item.occurred_at,
+        // The model's date for the fact, when it found one; else the document's.
+        occurredAt: occurredAt?.[factIndex] ?? item.occurred_at,
         documentId: item.document_id,
         metadata: item.metadata,
         tags: item.tags,

@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { type ActivityDeps, createActivities } from '../../activities/index.js';
+import { type ActivityDeps, createActivities, modelActivities } from '../../activities/index.js';
+import { modelTaskQueue } from '../../workflows/definitions.js';
+import { instrumentActivities } from '../metrics.js';
 
 export const WORKFLOWS_PATH = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -47,9 +49,51 @@ export interface WorkerSetup {
   workflowBundle?: { code: string } | undefined;
 }
 
+/** The service's workers run, stop and report their state as one. */
+export class WorkerGroup {
+  constructor(private readonly workers: Worker[]) {}
+
+  run(): Promise<void> {
+    return Promise.all(this.workers.map((w) => w.run())).then(() => undefined);
+  }
+
+  shutdown(): void {
+    for (const w of this.workers) if (w.getState() === 'RUNNING') w.shutdown();
+  }
+
+  getState(): ReturnType<Worker['getState']> {
+    return this.workers[0]!.getState();
+  }
+}
+
+/**
+ * The worker for model calls, on a task queue of its own: Temporal's server dispatches its activities at
+ * most `requestsPerMinute / 60` per second across every worker of the deployment, which keeps the provider
+ * at its quota however many workers run. Only when a provider is configured.
+ */
+async function createModelWorker(
+  connection: NativeConnection,
+  setup: WorkerSetup,
+): Promise<Worker | undefined> {
+  const { models } = setup.deps.config;
+  if (!models.chat && !models.embeddings) return undefined;
+  return Worker.create({
+    connection,
+    namespace: setup.namespace,
+    taskQueue: modelTaskQueue(setup.taskQueue),
+    activities: instrumentActivities(modelActivities(setup.deps)),
+    // Calls wait on the network, not the CPU: many may be in flight.
+    maxConcurrentActivityTaskExecutions: 200,
+    ...(models.requestsPerMinute ? { maxTaskQueueActivitiesPerSecond: models.requestsPerMinute / 60 } : {}),
+    defaultHeartbeatThrottleInterval: '200 milliseconds',
+    maxHeartbeatThrottleInterval: '500 milliseconds',
+    shutdownGraceTime: '10 seconds',
+  });
+}
+
 export async function createWorker(
   setup: WorkerSetup,
-): Promise<{ worker: Worker; connection: NativeConnection }> {
+): Promise<{ worker: WorkerGroup; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: setup.address });
   const worker = await Worker.create({
     connection,
@@ -65,5 +109,6 @@ export async function createWorker(
     maxHeartbeatThrottleInterval: '500 milliseconds',
     shutdownGraceTime: '10 seconds',
   });
-  return { worker, connection };
+  const modelWorker = await createModelWorker(connection, setup);
+  return { worker: new WorkerGroup(modelWorker ? [worker, modelWorker] : [worker]), connection };
 }

@@ -1,0 +1,127 @@
+import { ApplicationFailure } from '@temporalio/activity';
+import type { ModelsConfig } from '../src/config.js';
+import type { Logger } from '../src/logger.js';
+import { countCall, providerCall } from '../src/models/calls.js';
+import { extractFactsWithModel } from '../src/models/facts.js';
+import { embed, InvalidAnswer } from '../src/models/provider.js';
+import type { Database } from '../src/store/db.js';
+import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
+import { loadUnprocessed } from '../src/store/retain-items.js';
+
+/** Answers that do not validate are asked for again this often, then the item fails with the reason. */
+export const MAX_INVALID_ANSWERS = 3;
+/** Memories embedded per provider call. */
+const EMBED_BATCH = 64;
+
+export const factsStep = (itemIndex: number) => `facts:${itemIndex}`;
+
+interface ModelDeps {
+  db: Database;
+  models: ModelsConfig;
+  logger: Logger;
+}
+
+/**
+ * An answer that did not validate: its cost is stored, and the step either asks again (a retryable failure)
+ * or, after MAX_INVALID_ANSWERS, stores the reason so the item lands in failed_items.
+ */
+async function handleInvalid(
+  deps: ModelDeps,
+  model: string,
+  operationId: string,
+  step: string,
+  err: InvalidAnswer,
+): Promise<void> {
+  countCall(model, 'invalid_answer', err.usage);
+  const tries = await deps.db.transaction(async (tx) => {
+    await addUsage(tx, operationId, model, err.usage);
+    const n = await countInvalidAnswer(tx, operationId, step);
+    if (n >= MAX_INVALID_ANSWERS) {
+      await saveAnswer(tx, operationId, step, {
+        error: `the model's answer did not validate ${n} times; last: ${err.message}`,
+      });
+    }
+    return n;
+  });
+  if (tries < MAX_INVALID_ANSWERS) {
+    deps.logger.warn({ model, operationId, step, tries }, err.message);
+    throw ApplicationFailure.retryable(err.message, 'InvalidModelAnswer');
+  }
+}
+
+export function createModelActivities(deps: ModelDeps) {
+  const { db, models } = deps;
+  return {
+    /** Facts of one document from the chat model, stored before the activity completes. */
+    extractFactsWithModel: async (input: { operationId: string; itemIndex: number }): Promise<void> => {
+      const chat = models.chat;
+      if (!chat) throw ApplicationFailure.nonRetryable('no chat model is configured on this worker');
+      const step = factsStep(input.itemIndex);
+      const stored = await getAnswer(db, input.operationId, step);
+      if (stored && (stored.answer !== null || stored.error !== null)) return; // paid for already
+      const [item] = await loadUnprocessed(db, input.operationId, input.itemIndex, input.itemIndex + 1);
+      if (!item) return; // retained already
+      try {
+        const { facts, usage } = await providerCall(chat.model, deps.logger, (signal) =>
+          extractFactsWithModel(chat, item, models.callTimeoutMs, signal),
+        );
+        countCall(chat.model, 'ok', usage);
+        await db.transaction(async (tx) => {
+          await addUsage(tx, input.operationId, chat.model, usage);
+          await saveAnswer(tx, input.operationId, step, { answer: facts });
+        });
+      } catch (err) {
+        if (err instanceof InvalidAnswer)
+          return handleInvalid(deps, chat.model, input.operationId, step, err);
+        throw err;
+      }
+    },
+
+    /**
+     * Embeds the next memories of items [start, end) that have none yet, one provider call; the vectors are
+     * written before the activity completes. Returns whether more remain.
+     */
+    embedMemories: async (input: {
+      operationId: string;
+      start: number;
+      end: number;
+    }): Promise<{ more: boolean }> => {
+      const endpoint = models.embeddings;
+      if (!endpoint) throw ApplicationFailure.nonRetryable('no embedding model is configured on this worker');
+      const rows = await db.query<{ id: string; text: string; context: string | null }>(
+        `SELECT id, text, context FROM memories WHERE operation_id = $1 AND item_index >= $2 AND item_index < $3
+           AND embedding IS NULL ORDER BY item_index, fact_index LIMIT $4`,
+        [input.operationId, input.start, input.end, EMBED_BATCH],
+      );
+      if (rows.length === 0) return { more: false };
+      try {
+        const { vectors, usage } = await providerCall(endpoint.model, deps.logger, (signal) =>
+          embed(
+            endpoint,
+            rows.map((r) => r.text),
+            models.callTimeoutMs,
+            signal,
+          ),
+        );
+        countCall(endpoint.model, 'ok', usage);
+        await db.transaction(async (tx) => {
+          await addUsage(tx, input.operationId, endpoint.model, usage);
+          await tx.query(
+            `UPDATE memories AS m SET embedding = v.embedding::real[]
+             FROM jsonb_to_recordset($1::jsonb) AS v(id text, embedding text)
+             WHERE m.id = v.id`,
+            [JSON.stringify(rows.map((r, i) => ({ id: r.id, embedding: `{${vectors[i]!.join(',')}}` })))],
+          );
+        });
+      } catch (err) {
+        if (!(err instanceof InvalidAnswer)) throw err;
+        countCall(endpoint.model, 'invalid_answer', err.usage);
+        await addUsage(db, input.operationId, endpoint.model, err.usage);
+        throw ApplicationFailure.retryable(err.message, 'InvalidModelAnswer');
+      }
+      return { more: rows.length === EMBED_BATCH };
+    },
+  };
+}
+
+export type ModelActivities = ReturnType<typeof createModelActivities>;

@@ -1,0 +1,65 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from '../logger.js';
+import { metrics } from '../metrics.js';
+import {
+  InvalidAnswer,
+  ProviderRateLimited,
+  ProviderRejected,
+  ProviderUnavailable,
+  type Usage,
+} from './provider.js';
+
+/** Failure types the workflow's retry policy knows: a rejected call is never retried. */
+export const MODEL_REJECTED = 'ModelRejected';
+
+export function countCall(model: string, outcome: string, usage?: Usage): void {
+  metrics.modelCalls.inc({ model, outcome });
+  if (usage?.promptTokens) metrics.modelTokens.inc({ model, kind: 'prompt' }, usage.promptTokens);
+  if (usage?.completionTokens) metrics.modelTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
+}
+
+/**
+ * Runs one provider call inside an activity attempt: heartbeats while it waits (so a cancel arrives and aborts
+ * the request at once), and turns provider failures into Temporal failures the retry policy acts on: a 429
+ * retries after the provider's Retry-After, 5xx and timeouts back off, a refused request fails for good.
+ * InvalidAnswer passes through: the caller stores what it cost and decides.
+ */
+export async function providerCall<T>(
+  model: string,
+  logger: Logger,
+  call: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const beat = setInterval(() => ctx.heartbeat(), 300);
+  try {
+    return await call(ctx.cancellationSignal);
+  } catch (err) {
+    if (err instanceof InvalidAnswer) throw err;
+    const attempt = ctx.info.attempt;
+    if (err instanceof ProviderRateLimited) {
+      countCall(model, 'rate_limited');
+      logger.warn({ model, attempt, retryAfterMs: err.retryAfterMs }, err.message);
+      throw ApplicationFailure.create({
+        type: 'ModelRateLimited',
+        message: err.message,
+        ...(err.retryAfterMs !== undefined
+          ? { nextRetryDelay: Math.max(1, Math.ceil(err.retryAfterMs)) }
+          : {}),
+      });
+    }
+    if (err instanceof ProviderUnavailable) {
+      countCall(model, 'unavailable');
+      logger.warn({ model, attempt }, err.message);
+      throw ApplicationFailure.retryable(err.message, 'ModelUnavailable');
+    }
+    if (err instanceof ProviderRejected) {
+      countCall(model, 'rejected');
+      logger.error({ model }, err.message);
+      throw ApplicationFailure.nonRetryable(err.message, MODEL_REJECTED);
+    }
+    throw err;
+  } finally {
+    clearInterval(beat);
+  }
+}
