@@ -192,3 +192,44 @@ export async function recall(
   );
   return rows.map((r) => ({ ...toMemoryView(r), score: Number(r.score) }));
 }
+
+/** How much similarity of meaning and full-text rank weigh in a hybrid recall score. */
+const MEANING_WEIGHT = 0.7;
+const TEXT_WEIGHT = 0.3;
+
+/**
+ * Recall by meaning and words: candidates are the memories nearest the query's embedding (an exact scan of
+ * the bank's unit-length vectors: portable, no vector extension) and the best full-text matches; each is
+ * scored by its cosine similarity plus its full-text rank (squashed into [0, 1)).
+ */
+export async function recallHybrid(
+  sql: Sql,
+  bankId: string,
+  query: string,
+  vector: number[],
+  limit: number,
+): Promise<(MemoryView & { score: number })[]> {
+  const candidates = Math.max(limit * 4, 50);
+  const rows = await sql.query<MemoryRow>(
+    `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS tsq, $4::real[] AS v),
+     near AS (
+       SELECT m.id FROM memories m, q WHERE m.bank_id = $1 AND m.embedding IS NOT NULL
+       ORDER BY (SELECT sum(a * b) FROM unnest(m.embedding, q.v) AS t(a, b)) DESC NULLS LAST LIMIT $5
+     ),
+     words AS (
+       SELECT m.id FROM memories m, q WHERE m.bank_id = $1 AND m.search @@ q.tsq
+       ORDER BY ts_rank_cd(m.search, q.tsq) DESC LIMIT $5
+     ),
+     scored AS (
+       SELECT m.id,
+         $6 * coalesce((SELECT sum(a * b) FROM unnest(m.embedding, q.v) AS t(a, b)), 0)
+         + $7 * (ts_rank_cd(m.search, q.tsq) / (ts_rank_cd(m.search, q.tsq) + 1)) AS score
+       FROM memories m, q WHERE m.id IN (SELECT id FROM near UNION SELECT id FROM words)
+       ORDER BY score DESC, m.id LIMIT $3
+     )
+     SELECT r.*, s.score FROM scored s JOIN LATERAL (${MEMORY_SELECT} WHERE m.id = s.id) r ON true
+     ORDER BY s.score DESC, s.id`,
+    [bankId, query, limit, `{${vector.join(',')}}`, candidates, MEANING_WEIGHT, TEXT_WEIGHT],
+  );
+  return rows.map((r) => ({ ...toMemoryView(r), score: Number(r.score) }));
+}

@@ -1,9 +1,10 @@
 import { Hono } from 'hono';
 import { newOperationId } from '../../domain/ids.js';
 import { notFound, tooLarge } from '../../errors.js';
+import { embedQuery } from '../../models/query.js';
 import { prepareItems } from '../../retain/prepare.js';
 import { linksOf } from '../../store/graph.js';
-import { getMemory, listMemories, recall, writeMemories } from '../../store/memories.js';
+import { getMemory, listMemories, recall, recallHybrid, writeMemories } from '../../store/memories.js';
 import { ensureBank } from '../../store/operations.js';
 import type { RetainItem } from '../../store/retain-items.js';
 import type { AppDeps } from '../deps.js';
@@ -58,7 +59,11 @@ export function memoryRoutes(deps: AppDeps) {
     .post('/recall', async (c) => {
       const { bank_id } = validate(bankParams, c.req.param(), 'path');
       const body = validate(recallBody, await jsonBody(c.req), 'body');
-      const results = await recall(deps.db, bank_id, body.query, body.limit ?? 10);
+      const limit = body.limit ?? 10;
+      const vector = await embedQuery(deps.config.models, body.query, deps.logger);
+      const results = vector
+        ? await recallHybrid(deps.db, bank_id, body.query, vector, limit)
+        : await recall(deps.db, bank_id, body.query, limit);
       return c.json({ bank_id, query: body.query, results });
     })
     .get('/:memory_id', async (c) => {
