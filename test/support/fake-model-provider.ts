@@ -1,0 +1,223 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/**
+ * An OpenAI-compatible chat and embeddings server on loopback, for tests and the bench. Its answers are
+ * deterministic: a document's facts are its sentences, their entities the capitalised words; an embedding
+ * is a bag of concepts (words with the same meaning share a concept). Faults are scripted: latency, 429 with
+ * Retry-After, 5xx, hangs, malformed JSON, and a per-minute request quota it enforces and counts.
+ */
+export type Fault = 'ok' | '429' | '500' | 'hang' | 'malformed';
+
+export interface FakeProviderOptions {
+  /** Each answer takes this long (uniform between the two). */
+  latencyMs?: [number, number];
+  /** Requests allowed in any 60 s window; more get 429 with a Retry-After and are counted as over quota. */
+  requestsPerMinute?: number;
+  /** Seconds sent in Retry-After for scripted 429s. */
+  retryAfterSeconds?: number;
+}
+
+export interface FakeProvider {
+  url: string;
+  options: FakeProviderOptions;
+  /** How every request was answered, in order. */
+  log: { path: string; outcome: Fault | 'over_quota'; at: number; content?: string }[];
+  /** Requests the server is holding open right now (hanging or waiting out latency). */
+  open(): number;
+  /** The next requests are answered with these faults, one each; then `fallback`. */
+  script(faults: Fault[]): void;
+  /** What requests get once the script is used up (default 'ok'). */
+  setFallback(fault: Fault): void;
+  /** Documents whose facts request always answers malformed JSON. */
+  poison(match: string): void;
+  /** Calls answered 200 with a valid answer, by path. */
+  answered(path?: string): number;
+  overQuota(): number;
+  close(): Promise<void>;
+}
+
+// A small thesaurus: words that mean the same thing embed to the same concept.
+const CONCEPTS: Record<string, string> = {
+  car: 'vehicle',
+  cars: 'vehicle',
+  automobile: 'vehicle',
+  automobiles: 'vehicle',
+  vehicle: 'vehicle',
+  physician: 'doctor',
+  doctor: 'doctor',
+  medic: 'doctor',
+  feline: 'cat',
+  cat: 'cat',
+  kitten: 'cat',
+};
+const DIMENSIONS = 64;
+
+function hash(text: string): number {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+  return h >>> 0;
+}
+
+export function fakeEmbedding(text: string): number[] {
+  const v = new Array<number>(DIMENSIONS).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z]+/g) ?? []) {
+    if (word.length < 3) continue;
+    v[hash(CONCEPTS[word] ?? word) % DIMENSIONS]! += 1;
+  }
+  return v;
+}
+
+/** A four-digit year in the sentence, as the first day of that year. */
+function yearOf(text: string): string | null {
+  const year = text.match(/\b(1[5-9]|20)\d\d\b/)?.[0];
+  return year ? `${year}-01-01` : null;
+}
+
+export function fakeFacts(content: string) {
+  const sentences = content
+    .split(/(?<=[.!?])\s+/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return {
+    facts: sentences.map((text) => ({
+      text,
+      entities: [...new Set(text.match(/\b[A-Z][a-z]+(?: [A-Z][a-z]+)*/g) ?? [])]
+        .filter((name) => name.length > 2)
+        .map((name) => ({ name, kind: 'thing' })),
+      occurred_at: yearOf(text),
+    })),
+  };
+}
+
+const tokens = (text: string) => Math.ceil(text.length / 4);
+
+async function readBody(req: IncomingMessage): Promise<any> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}
+
+export async function startFakeProvider(options: FakeProviderOptions = {}): Promise<FakeProvider> {
+  const log: FakeProvider['log'] = [];
+  const accepted: number[] = [];
+  const poisoned: string[] = [];
+  let scripted: Fault[] = [];
+  let fallback: Fault = 'ok';
+  let open = 0;
+  const hanging = new Set<ServerResponse>();
+
+  const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
+    if (res.destroyed) return;
+    res.writeHead(status, { 'content-type': 'application/json', ...headers });
+    res.end(body);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const path = (req.url ?? '').replace(/^\/v1/, '');
+    const body = await readBody(req);
+    const now = Date.now();
+    const quota = options.requestsPerMinute;
+    if (quota !== undefined) {
+      while (accepted.length > 0 && accepted[0]! <= now - 60_000) accepted.shift();
+      if (accepted.length >= quota) {
+        log.push({ path, outcome: 'over_quota', at: now });
+        const wait = Math.max(1, Math.ceil((accepted[0]! + 60_000 - now) / 1000));
+        return send(res, 429, '{"error":{"message":"quota exceeded"}}', { 'retry-after': String(wait) });
+      }
+      accepted.push(now);
+    }
+    const content: string | undefined = body.messages?.at(-1)?.content;
+    let fault = scripted.shift() ?? fallback;
+    if (fault === 'ok' && content && poisoned.some((p) => content.includes(p))) fault = 'malformed';
+    log.push({ path, outcome: fault, at: now, ...(content ? { content } : {}) });
+    if (fault === 'hang') {
+      hanging.add(res);
+      res.on('close', () => hanging.delete(res));
+      return;
+    }
+    const [min, max] = options.latencyMs ?? [0, 0];
+    if (max > 0) await new Promise((r) => setTimeout(r, min + Math.random() * (max - min)));
+    if (fault === '429') {
+      return send(res, 429, '{"error":{"message":"slow down"}}', {
+        'retry-after': String(options.retryAfterSeconds ?? 1),
+      });
+    }
+    if (fault === '500') return send(res, 500, '{"error":{"message":"internal error"}}');
+    if (path === '/embeddings') {
+      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      const data = inputs.map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: fakeEmbedding(text),
+      }));
+      const used = inputs.reduce((s, t) => s + tokens(t), 0);
+      return send(
+        res,
+        200,
+        JSON.stringify({ data, model: body.model, usage: { prompt_tokens: used, total_tokens: used } }),
+      );
+    }
+    const answer =
+      fault === 'malformed' ? '{"facts": [{"text": 42' : JSON.stringify(fakeFacts(content ?? ''));
+    const usage = { prompt_tokens: tokens(content ?? ''), completion_tokens: tokens(answer) };
+    send(
+      res,
+      200,
+      JSON.stringify({
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
+        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
+      }),
+    );
+  };
+
+  const server: Server = createServer((req, res) => {
+    open++;
+    res.on('close', () => open--);
+    handle(req, res).catch((err) => send(res, 500, JSON.stringify({ error: { message: String(err) } })));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    options,
+    log,
+    open: () => open,
+    script: (faults) => {
+      scripted = [...faults];
+    },
+    setFallback: (fault) => {
+      fallback = fault;
+    },
+    poison: (match) => {
+      poisoned.push(match);
+    },
+    answered: (path) =>
+      log.filter((e) => (e.outcome === 'ok' || e.outcome === 'malformed') && (!path || e.path === path))
+        .length,
+    overQuota: () => log.filter((e) => e.outcome === 'over_quota').length,
+    close: async () => {
+      for (const res of hanging) res.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The service's environment for a fake provider (chat and embeddings from the same server). */
+export function providerEnv(
+  provider: FakeProvider,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  return {
+    HINDSIGHT_API_LLM_PROVIDER: 'openai',
+    HINDSIGHT_API_LLM_BASE_URL: provider.url,
+    HINDSIGHT_API_LLM_API_KEY: 'test-key',
+    HINDSIGHT_API_LLM_MODEL: 'fake-chat',
+    HINDSIGHT_API_EMBEDDINGS_PROVIDER: 'openai',
+    HINDSIGHT_API_EMBEDDINGS_OPENAI_MODEL: 'fake-embed',
+    ...extra,
+  };
+}
