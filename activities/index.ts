@@ -18,7 +18,12 @@ import {
 } from './bookkeeping.js';
 import { type GraphChunkInput, graphChunk, prepareGraphUpdate } from './graph.js';
 import { createModelActivities } from './models.js';
-import { type ObservationsChunkInput, observationsChunk, prepareObservations } from './observations.js';
+import {
+  entitiesAwaitingModel,
+  type ObservationsChunkInput,
+  observationsChunk,
+  prepareObservations,
+} from './observations.js';
 import { type RetainChunkInput, retainChunk } from './retain.js';
 import { createWebhookActivities } from './webhooks.js';
 
@@ -60,6 +65,8 @@ export function createActivities(deps: ActivityDeps) {
       }
       await deps.onOperationEnded?.(toView(row));
     },
+    entitiesAwaitingModel: (input: Parameters<typeof entitiesAwaitingModel>[1]) =>
+      entitiesAwaitingModel(db, input),
     itemsAwaitingFacts: (input: { operationId: string; start: number; end: number }) =>
       itemsAwaitingFacts(db, input.operationId, input.start, input.end),
     ...createWebhookActivities(deps),

@@ -3,6 +3,7 @@ import type { ModelsConfig } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { countCall, providerCall } from '../src/models/calls.js';
 import { extractFactsWithModel } from '../src/models/facts.js';
+import { MAX_OBSERVATION_SOURCES, observeWithModel } from '../src/models/observation.js';
 import { embed, InvalidAnswer } from '../src/models/provider.js';
 import type { Database } from '../src/store/db.js';
 import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
@@ -14,6 +15,7 @@ export const MAX_INVALID_ANSWERS = 3;
 const EMBED_BATCH = 64;
 
 export const factsStep = (itemIndex: number) => `facts:${itemIndex}`;
+export const observationStep = (entityId: string) => `observation:${entityId}`;
 
 interface ModelDeps {
   db: Database;
@@ -69,6 +71,38 @@ export function createModelActivities(deps: ModelDeps) {
         await db.transaction(async (tx) => {
           await addUsage(tx, input.operationId, chat.model, usage);
           await saveAnswer(tx, input.operationId, step, { answer: facts });
+        });
+      } catch (err) {
+        if (err instanceof InvalidAnswer)
+          return handleInvalid(deps, chat.model, input.operationId, step, err);
+        throw err;
+      }
+    },
+
+    /** One entity's observation from the chat model, stored before the activity completes. */
+    observeEntityWithModel: async (input: { operationId: string; entityId: string }): Promise<void> => {
+      const chat = models.chat;
+      if (!chat) throw ApplicationFailure.nonRetryable('no chat model is configured on this worker');
+      const step = observationStep(input.entityId);
+      const stored = await getAnswer(db, input.operationId, step);
+      if (stored && (stored.answer !== null || stored.error !== null)) return; // paid for already
+      const [entity] = await db.query<{ name: string }>('SELECT name FROM entities WHERE id = $1', [
+        input.entityId,
+      ]);
+      const memories = await db.query<{ id: string; text: string }>(
+        `SELECT m.id, m.text FROM memory_entities me JOIN memories m ON m.id = me.memory_id
+         WHERE me.entity_id = $1 ORDER BY m.created_at DESC, m.id LIMIT $2`,
+        [input.entityId, MAX_OBSERVATION_SOURCES],
+      );
+      if (!entity || memories.length === 0) return; // nothing to summarise: the observation goes away
+      try {
+        const { observation, usage } = await providerCall(chat.model, deps.logger, (signal) =>
+          observeWithModel(chat, entity, memories, models.callTimeoutMs, signal),
+        );
+        countCall(chat.model, 'ok', usage);
+        await db.transaction(async (tx) => {
+          await addUsage(tx, input.operationId, chat.model, usage);
+          await saveAnswer(tx, input.operationId, step, { answer: observation });
         });
       } catch (err) {
         if (err instanceof InvalidAnswer)

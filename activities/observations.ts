@@ -1,6 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { synthesizeObservation } from '../src/domain/observations.js';
+import { type Observation, synthesizeObservation } from '../src/domain/observations.js';
 import type { Database } from '../src/store/db.js';
 import {
   countEntities as countBankEntities,
@@ -8,7 +8,9 @@ import {
   nextEntities,
   saveObservation,
 } from '../src/store/entities.js';
+import { answersOfSteps, type StoredAnswer, stepsAwaiting } from '../src/store/model-answers.js';
 import { setTotal } from '../src/store/operations.js';
+import { observationStep } from './models.js';
 
 export interface ObservationsChunkInput {
   operationId: string;
@@ -18,6 +20,24 @@ export interface ObservationsChunkInput {
   limit: number;
   progressBefore: number;
   updatedBefore: number;
+  /** Observations come from the chat model's stored answers (the built-in synthesis where it gave none). */
+  modelObservations?: boolean;
+}
+
+/** The next chunk's entities that still wait for their observation from the model. */
+export async function entitiesAwaitingModel(
+  db: Database,
+  input: Omit<ObservationsChunkInput, 'progressBefore' | 'updatedBefore'>,
+): Promise<string[]> {
+  const entities = await nextEntities(db, input.bankId, input.entityIds, input.afterId, input.limit);
+  const waiting = new Set(
+    await stepsAwaiting(
+      db,
+      input.operationId,
+      entities.map((e) => observationStep(e.id)),
+    ),
+  );
+  return entities.filter((e) => waiting.has(observationStep(e.id))).map((e) => e.id);
 }
 
 /** Counts the entities to summarise and records it as the operation's total. */
@@ -49,6 +69,13 @@ export async function observationsChunk(
     if (list) list.push(m);
     else byEntity.set(m.entity_id, [m]);
   }
+  const answers = input.modelObservations
+    ? await answersOfSteps<Observation>(
+        db,
+        input.operationId,
+        entities.map((e) => observationStep(e.id)),
+      )
+    : new Map<string, StoredAnswer<Observation>>();
   const observations: {
     entity: (typeof entities)[number];
     observation: ReturnType<typeof synthesizeObservation>;
@@ -62,7 +89,10 @@ export async function observationsChunk(
       text: m.text,
       createdAt: m.created_at,
     }));
-    observations.push({ entity, observation: synthesizeObservation(entity, entityMemories) });
+    const fromModel = answers.get(observationStep(entity.id))?.answer;
+    const observation =
+      entityMemories.length === 0 ? null : (fromModel ?? synthesizeObservation(entity, entityMemories));
+    observations.push({ entity, observation });
   }
   const updated = observations.filter((o) => o.observation !== null).length;
   await db.transaction(async (tx) => {

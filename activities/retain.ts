@@ -4,8 +4,9 @@ import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import { assemble, type Extraction, prepareItems } from '../src/retain/prepare.js';
 import type { Database } from '../src/store/db.js';
 import { writeMemories } from '../src/store/memories.js';
-import { answersOfItems } from '../src/store/model-answers.js';
+import { answersOfSteps } from '../src/store/model-answers.js';
 import { loadUnprocessed, markProcessed, type StagedItem } from '../src/store/retain-items.js';
+import { factsStep } from './models.js';
 
 /** Items per transaction: the embedded store serves one transaction at a time, so API reads wait little. */
 const WRITE_BATCH = 25;
@@ -25,14 +26,13 @@ async function extractionsFromAnswers(
   operationId: string,
   batch: StagedItem[],
 ): Promise<Extraction[]> {
-  const answers = await answersOfItems<ModelFacts>(
+  const answers = await answersOfSteps<ModelFacts>(
     db,
     operationId,
-    'facts',
-    batch.map((item) => item.item_index),
+    batch.map((item) => factsStep(item.item_index)),
   );
   return batch.map((item) => {
-    const stored = answers.get(item.item_index);
+    const stored = answers.get(factsStep(item.item_index));
     if (stored?.answer) return stored.answer;
     return { error: stored?.error ?? 'the model gave no answer for this document' };
   });

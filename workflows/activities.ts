@@ -1,4 +1,11 @@
-import { ActivityCancellationType, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityFailure,
+  ApplicationFailure,
+  proxyActivities,
+  TimeoutFailure,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { type ModelSteps, modelTaskQueue } from './definitions.js';
 
@@ -43,4 +50,18 @@ export function modelCalls(models: ModelSteps) {
       nonRetryableErrorTypes: ['ModelRejected'],
     },
   });
+}
+
+/** A step that timed out after retrying for the whole outage window says so, with the provider's last error. */
+export function describeModelFailure(err: unknown, models: ModelSteps): unknown {
+  // Out of time: the server stops retrying once the next attempt would end past schedule-to-close.
+  if (!(err instanceof ActivityFailure)) return err;
+  const timedOut = err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure;
+  if (!timedOut) return err;
+  const last = (err.cause instanceof TimeoutFailure ? err.cause.cause : err.cause)?.message;
+  const minutes = Math.round(models.outageTimeoutMs / 60_000);
+  return ApplicationFailure.nonRetryable(
+    `the model provider kept failing for ${minutes} min (HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS)${last ? `; last error: ${last}` : ''}`,
+    'ModelProviderDown',
+  );
 }

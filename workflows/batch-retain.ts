@@ -1,15 +1,12 @@
 import {
-  ActivityFailure,
-  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
-  TimeoutFailure,
   workflowInfo,
 } from '@temporalio/workflow';
-import { bookkeeping, chunkWork, modelCalls } from './activities.js';
+import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationProgress } from './definitions.js';
 import { type OperationOutcome, runOperation } from './lifecycle.js';
 
@@ -77,20 +74,6 @@ async function retainWithModels(models: ModelSteps, range: ChunkRange): Promise<
     }
     return result;
   });
-}
-
-/** A step that timed out after retrying for the whole outage window says so, with the provider's last error. */
-function describeModelFailure(err: unknown, models: ModelSteps): unknown {
-  // Out of time: the server stops retrying once the next attempt would end past schedule-to-close.
-  if (!(err instanceof ActivityFailure)) return err;
-  const timedOut = err.retryState === 'TIMEOUT' || err.cause instanceof TimeoutFailure;
-  if (!timedOut) return err;
-  const last = (err.cause instanceof TimeoutFailure ? err.cause.cause : err.cause)?.message;
-  const minutes = Math.round(models.outageTimeoutMs / 60_000);
-  return ApplicationFailure.nonRetryable(
-    `the model provider kept failing for ${minutes} min (HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS)${last ? `; last error: ${last}` : ''}`,
-    'ModelProviderDown',
-  );
 }
 
 async function retainInChunks(input: BatchRetainInput, state: OperationProgress): Promise<void> {

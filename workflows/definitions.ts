@@ -63,6 +63,8 @@ export interface GraphUpdateInput extends OperationInputBase {
 }
 
 export interface RegenerateObservationsInput extends OperationInputBase {
+  /** Set when a chat model is configured: observations come from it. */
+  models?: ModelSteps;
   /** Only these entities; all of the bank's when absent. */
   entityIds?: string[];
   chunkSize?: number;

@@ -1,7 +1,35 @@
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { bookkeeping, chunkWork } from './activities.js';
-import type { RegenerateObservationsInput } from './definitions.js';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import type { ModelSteps, RegenerateObservationsInput } from './definitions.js';
 import { type OperationOutcome, runOperation } from './lifecycle.js';
+
+/**
+ * Asks the chat model for the observations of the next chunk's entities, one stored call each (entities whose
+ * answer is stored already are not asked again); the first failing call cancels the others.
+ */
+async function observeWithModel(
+  models: ModelSteps,
+  next: { operationId: string; bankId: string; entityIds: string[] | null; afterId: string; limit: number },
+): Promise<void> {
+  const calls = modelCalls(models);
+  await CancellationScope.cancellable(async () => {
+    const waiting = await chunkWork.entitiesAwaitingModel(next);
+    try {
+      await Promise.all(
+        waiting.map((entityId) => calls.observeEntityWithModel({ operationId: next.operationId, entityId })),
+      );
+    } catch (err) {
+      CancellationScope.current().cancel();
+      throw describeModelFailure(err, models);
+    }
+  });
+}
 
 /** Rewrites the observation (summary) of each entity of the bank, or of the listed ones, in id order. */
 export async function regenerateObservationsWorkflow(
@@ -41,14 +69,19 @@ export async function regenerateObservationsWorkflow(
             },
           });
         }
-        const chunk = await chunkWork.observationsChunk({
+        const next = {
           operationId: input.operationId,
           bankId: input.bankId,
           entityIds,
           afterId,
           limit: input.chunkSize ?? 100,
+        };
+        if (input.models?.chat) await observeWithModel(input.models, next);
+        const chunk = await chunkWork.observationsChunk({
+          ...next,
           progressBefore: state.progress,
           updatedBefore: updated,
+          modelObservations: input.models?.chat === true,
         });
         if (chunk.processed === 0) break; // fewer entities than counted (a document was replaced)
         state.progress += chunk.processed;

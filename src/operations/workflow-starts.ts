@@ -77,7 +77,7 @@ export async function startOperationWorkflow(
         : undefined;
       await client.workflow.start(regenerateObservationsWorkflow, {
         ...options,
-        args: [{ ...base, entityIds }],
+        args: [{ ...base, entityIds, ...modelSteps(config) }],
       });
       return;
     }

@@ -19,13 +19,12 @@ export async function getAnswer<T>(
   return row && { answer: row.answer, error: row.error, invalidAnswers: row.invalid_answers };
 }
 
-/** The answers of a range of steps that share a prefix and end in an item index, by index. */
-export async function answersOfItems<T>(
+/** The stored answers of the given steps, by step. */
+export async function answersOfSteps<T>(
   sql: Sql,
   operationId: string,
-  prefix: string,
-  indexes: number[],
-): Promise<Map<number, StoredAnswer<T>>> {
+  steps: string[],
+): Promise<Map<string, StoredAnswer<T>>> {
   const rows = await sql.query<{
     step: string;
     answer: T | null;
@@ -33,13 +32,10 @@ export async function answersOfItems<T>(
     invalid_answers: number;
   }>(
     'SELECT step, answer, error, invalid_answers FROM model_answers WHERE operation_id = $1 AND step = ANY($2::text[])',
-    [operationId, indexes.map((i) => `${prefix}:${i}`)],
+    [operationId, steps],
   );
   return new Map(
-    rows.map((r) => [
-      Number(r.step.slice(prefix.length + 1)),
-      { answer: r.answer, error: r.error, invalidAnswers: r.invalid_answers },
-    ]),
+    rows.map((r) => [r.step, { answer: r.answer, error: r.error, invalidAnswers: r.invalid_answers }]),
   );
 }
 
@@ -112,6 +108,15 @@ export async function costOfOperation(sql: Sql, operationId: string): Promise<Mo
 
 export async function dropAnswers(sql: Sql, operationId: string): Promise<void> {
   await sql.query('DELETE FROM model_answers WHERE operation_id = $1', [operationId]);
+}
+
+/** Of these steps, those with no final answer stored yet. */
+export async function stepsAwaiting(sql: Sql, operationId: string, steps: string[]): Promise<string[]> {
+  const answered = await answersOfSteps(sql, operationId, steps);
+  return steps.filter((step) => {
+    const stored = answered.get(step);
+    return !stored || (stored.answer === null && stored.error === null);
+  });
 }
 
 /** Items of [start, end) still waiting for their facts from the model (not retained, no final answer stored). */
