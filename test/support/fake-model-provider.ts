@@ -22,10 +22,10 @@ export interface FakeProvider {
   options: FakeProviderOptions;
   /** How every request was answered, in order. */
   log: { path: string; outcome: Fault | 'over_quota'; at: number; content?: string }[];
-  /** Requests the server is holding open right now (hanging or waiting out latency). */
-  open(): number;
-  /** The next requests are answered with these faults, one each; then `fallback`. */
-  script(faults: Fault[]): void;
+  /** Requests the server is holding open right now (hanging or waiting out latency), or those whose text has `match`. */
+  open(match?: string): number;
+  /** The next requests (those whose text contains `match`, when given) get these faults, one each. */
+  script(faults: Fault[], match?: string): void;
   /** What requests get once the script is used up (default 'ok'). */
   setFallback(fault: Fault): void;
   /** Documents whose facts request always answers malformed JSON. */
@@ -89,6 +89,16 @@ export function fakeFacts(content: string) {
   };
 }
 
+/** An observation request lists `[id] text` lines: the summary cites them all. */
+export function fakeObservation(content: string) {
+  const name = content.match(/^Entity: (.*)$/m)?.[1] ?? '';
+  const sources = [...content.matchAll(/^\[([^\]]+)\] (.*)$/gm)];
+  return {
+    text: `Summary of ${name}: ${sources.map((m) => m[2]).join(' ')}`,
+    memory_ids: sources.map((m) => m[1]),
+  };
+}
+
 const tokens = (text: string) => Math.ceil(text.length / 4);
 
 async function readBody(req: IncomingMessage): Promise<any> {
@@ -102,8 +112,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   const accepted: number[] = [];
   const poisoned: string[] = [];
   let scripted: Fault[] = [];
+  let scriptMatch: string | undefined;
   let fallback: Fault = 'ok';
-  let open = 0;
+  const openTexts = new Map<ServerResponse, string>();
   const hanging = new Set<ServerResponse>();
 
   const send = (res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}) => {
@@ -127,7 +138,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       accepted.push(now);
     }
     const content: string | undefined = body.messages?.at(-1)?.content;
-    let fault = scripted.shift() ?? fallback;
+    if (openTexts.has(res)) openTexts.set(res, content ?? '');
+    const scriptApplies = scriptMatch === undefined || (content?.includes(scriptMatch) ?? false);
+    let fault = (scriptApplies ? scripted.shift() : undefined) ?? fallback;
     if (fault === 'ok' && content && poisoned.some((p) => content.includes(p))) fault = 'malformed';
     log.push({ path, outcome: fault, at: now, ...(content ? { content } : {}) });
     if (fault === 'hang') {
@@ -158,7 +171,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       );
     }
     const answer =
-      fault === 'malformed' ? '{"facts": [{"text": 42' : JSON.stringify(fakeFacts(content ?? ''));
+      fault === 'malformed'
+        ? '{"facts": [{"text": 42'
+        : JSON.stringify(
+            content?.startsWith('Entity: ') ? fakeObservation(content) : fakeFacts(content ?? ''),
+          );
     const usage = { prompt_tokens: tokens(content ?? ''), completion_tokens: tokens(answer) };
     send(
       res,
@@ -174,8 +191,8 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
   };
 
   const server: Server = createServer((req, res) => {
-    open++;
-    res.on('close', () => open--);
+    openTexts.set(res, '');
+    res.on('close', () => openTexts.delete(res));
     handle(req, res).catch((err) => send(res, 500, JSON.stringify({ error: { message: String(err) } })));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -184,9 +201,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     url: `http://127.0.0.1:${port}/v1`,
     options,
     log,
-    open: () => open,
-    script: (faults) => {
+    open: (match) =>
+      [...openTexts.values()].filter((text) => match === undefined || text.includes(match)).length,
+    script: (faults, match) => {
       scripted = [...faults];
+      scriptMatch = match;
     },
     setFallback: (fault) => {
       fallback = fault;
