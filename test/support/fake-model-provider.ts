@@ -11,8 +11,10 @@ export type Fault = 'ok' | '429' | '500' | 'hang' | 'malformed';
 export interface FakeProviderOptions {
   /** Each answer takes this long (uniform between the two). */
   latencyMs?: [number, number];
-  /** Requests allowed in any 60 s window; more get 429 with a Retry-After and are counted as over quota. */
+  /** Requests allowed in any window (60 s unless `windowMs`); more get 429 with a Retry-After, counted as over quota. */
   requestsPerMinute?: number;
+  /** The quota's window; tests shorten it to see the limit work in seconds. */
+  windowMs?: number;
   /** Seconds sent in Retry-After for scripted 429s. */
   retryAfterSeconds?: number;
 }
@@ -129,10 +131,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const now = Date.now();
     const quota = options.requestsPerMinute;
     if (quota !== undefined) {
-      while (accepted.length > 0 && accepted[0]! <= now - 60_000) accepted.shift();
+      const windowMs = options.windowMs ?? 60_000;
+      while (accepted.length > 0 && accepted[0]! <= now - windowMs) accepted.shift();
       if (accepted.length >= quota) {
         log.push({ path, outcome: 'over_quota', at: now });
-        const wait = Math.max(1, Math.ceil((accepted[0]! + 60_000 - now) / 1000));
+        const wait = Math.max(1, Math.ceil((accepted[0]! + windowMs - now) / 1000));
         return send(res, 429, '{"error":{"message":"quota exceeded"}}', { 'retry-after': String(wait) });
       }
       accepted.push(now);
