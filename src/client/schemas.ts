@@ -33,6 +33,12 @@ export const operationResultSchema = z.looseObject({
   entitiesProcessed: count.optional(),
   observationsUpdated: count.optional(),
   entityIds: z.array(z.string()).optional(),
+  // any type, with a model provider configured
+  modelCalls: count.optional(),
+  modelTokens: count.optional(),
+  models: z
+    .array(z.looseObject({ model: z.string(), calls: count, promptTokens: count, completionTokens: count }))
+    .optional(),
 });
 
 export const operationSchema = z.object({
