@@ -127,7 +127,11 @@ async function crashRow(temporalAddress: string) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const taskQueue = `bench-crash-${randomUUID()}`;
-  const env = providerEnv(provider, { HINDSIGHT_API_EMBEDDINGS_PROVIDER: 'none' });
+  // At the quota, as a deployment would run: it bounds the calls in flight at a kill (rate × latency).
+  const env = providerEnv(provider, {
+    HINDSIGHT_API_EMBEDDINGS_PROVIDER: 'none',
+    HINDSIGHT_MODEL_REQUESTS_PER_MINUTE: String(PER_MINUTE),
+  });
   let child = spawn(temporalAddress, port, join(root, 'crash'), taskQueue, env);
   try {
     await healthy(url, child);
