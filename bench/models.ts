@@ -72,8 +72,11 @@ async function submit(url: string, bank: string, count: number, seed: number) {
   return reply.body.operation_id as string;
 }
 
-async function waitEnded(url: () => string, bank: string, id: string) {
+async function waitEnded(url: () => string, bank: string, id: string, child: () => ChildService) {
   for (;;) {
+    if ((await Promise.race([child().exited.then(() => true), sleep(0).then(() => false)])) === true) {
+      throw new Error(`service exited during the batch:\n${child().output()}`);
+    }
     const reply = await http(url(), 'GET', `/v1/default/banks/${bank}/operations/${id}`).catch(
       () => undefined,
     );
@@ -103,7 +106,12 @@ async function rateLimitRow(temporalAddress: string) {
       `rate limit: ${RATE_DOCS} documents, provider quota ${PER_MINUTE}/min, ${LATENCY.join('–')} ms a call`,
     );
     const id = await submit(url, 'rate', RATE_DOCS, 11);
-    const op = await waitEnded(() => url, 'rate', id);
+    const op = await waitEnded(
+      () => url,
+      'rate',
+      id,
+      () => child,
+    );
     const calls = factCalls(provider).map((e) => e.at);
     // The steady state: from the first to the last call of the batch's facts.
     const seconds = (Math.max(...calls) - Math.min(...calls)) / 1000;
@@ -149,7 +157,12 @@ async function crashRow(temporalAddress: string) {
       child = spawn(temporalAddress, port, join(root, 'crash'), taskQueue, env);
       await healthy(url, child);
     }
-    const op = await waitEnded(() => url, 'crash', id);
+    const op = await waitEnded(
+      () => url,
+      'crash',
+      id,
+      () => child,
+    );
     const calls = factCalls(provider).length;
     return {
       status: op.status,
