@@ -48,7 +48,11 @@ interface ChunkRange {
  * their embeddings. After a crash or a continue-as-new, documents whose answers are stored are not asked for
  * again. The first failing call cancels the chunk's other calls.
  */
-async function retainWithModels(models: ModelSteps, range: ChunkRange): Promise<{ processed: number }> {
+async function retainWithModels(
+  models: ModelSteps,
+  range: ChunkRange,
+  onFactsStored: () => void,
+): Promise<{ processed: number }> {
   const calls = modelCalls(models);
   return CancellationScope.cancellable(async () => {
     if (models.chat) {
@@ -64,6 +68,7 @@ async function retainWithModels(models: ModelSteps, range: ChunkRange): Promise<
         throw describeModelFailure(err, models);
       }
     }
+    onFactsStored();
     const result = await chunkWork.retainChunk({ ...range, modelFacts: models.chat });
     if (models.embeddings) {
       try {
@@ -81,12 +86,23 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
   const window = input.chunkConcurrency ?? DEFAULT_CHUNK_CONCURRENCY;
   let next = input.resume?.nextIndex ?? 0;
   let inFlight = 0;
+  // Chunks whose model calls are done (only writing and embedding left): the next chunk may start its calls
+  // meanwhile, so the provider is not left idle while memories are written. At most one extra window of them.
+  let pastCalls = 0;
+  const hasRoom = () => inFlight - pastCalls < window && inFlight < 2 * window;
   let failure: unknown;
 
   const launch = (start: number, end: number) => {
     inFlight++;
+    let callsDone = false;
     const range = { operationId: input.operationId, bankId: input.bankId, start, end };
-    (input.models ? retainWithModels(input.models, range) : chunkWork.retainChunk(range))
+    const work = input.models
+      ? retainWithModels(input.models, range, () => {
+          callsDone = true;
+          pastCalls++;
+        })
+      : chunkWork.retainChunk(range);
+    work
       .then(
         ({ processed }) => {
           state.progress += processed;
@@ -97,12 +113,13 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
       )
       .finally(() => {
         inFlight--;
+        if (callsDone) pastCalls--;
       });
   };
 
   try {
     while (next < state.total) {
-      await condition(() => inFlight < window || failure !== undefined);
+      await condition(() => hasRoom() || failure !== undefined);
       if (failure !== undefined) break;
       if (workflowInfo().continueAsNewSuggested) {
         // Let the window drain so the next run starts from a clean index, with all progress accounted for.
