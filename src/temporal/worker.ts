@@ -67,6 +67,12 @@ export class WorkerGroup {
 }
 
 /**
+ * Activities per second for a quota of requests per minute. The server's limiter lets a burst of about one
+ * second's worth through on top of its rate, so the rate leaves that second out: no 60 s window goes over.
+ */
+const dispatchRate = (perMinute: number) => (perMinute * (59 / 60)) / 60;
+
+/**
  * The worker for model calls, on a task queue of its own: Temporal's server dispatches its activities at
  * most `requestsPerMinute / 60` per second across every worker of the deployment, which keeps the provider
  * at its quota however many workers run. Only when a provider is configured.
@@ -84,7 +90,9 @@ async function createModelWorker(
     activities: instrumentActivities(modelActivities(setup.deps)),
     // Calls wait on the network, not the CPU: many may be in flight.
     maxConcurrentActivityTaskExecutions: 200,
-    ...(models.requestsPerMinute ? { maxTaskQueueActivitiesPerSecond: models.requestsPerMinute / 60 } : {}),
+    ...(models.requestsPerMinute
+      ? { maxTaskQueueActivitiesPerSecond: dispatchRate(models.requestsPerMinute) }
+      : {}),
     defaultHeartbeatThrottleInterval: '200 milliseconds',
     maxHeartbeatThrottleInterval: '500 milliseconds',
     shutdownGraceTime: '10 seconds',
