@@ -24,6 +24,7 @@ const envSchema = z.object({
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   HINDSIGHT_WORKER_METRICS_ADDRESS: z.string().min(1).optional(),
+  HINDSIGHT_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(7432),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -53,7 +54,10 @@ export interface Config {
   webhookRetryInitialMs: number;
   /** host:port where the Temporal worker runtime serves its own Prometheus metrics (unset: off). */
   workerMetricsAddress: string | undefined;
+  /** undefined: start the embedded PostgreSQL server */
   databaseUrl: string | undefined;
+  /** Loopback port of the embedded PostgreSQL server. */
+  embeddedPostgresPort: number;
   temporal: {
     /** undefined: start the embedded dev server */
     address: string | undefined;
@@ -102,6 +106,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,
     workerMetricsAddress: e.HINDSIGHT_WORKER_METRICS_ADDRESS,
     databaseUrl: e.DATABASE_URL,
+    embeddedPostgresPort: e.HINDSIGHT_POSTGRES_PORT,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,

@@ -1,13 +1,17 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
 import { createApp } from './api/app.js';
 import type { HealthReport } from './api/deps.js';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 import { OperationService } from './operations/service.js';
+import { lockDataDir } from './process/data-dir-lock.js';
 import { ExtractionPool } from './retain/extraction-pool.js';
 import { type Database, openDatabase } from './store/db.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
@@ -20,9 +24,9 @@ export interface RuntimeOptions {
   worker: boolean;
   logger: Logger;
   workflowBundle?: { code: string };
-  /** Use this database instead of opening one from the config (tests share one across restarts). */
-  db?: Database;
   reconcileEveryMs?: number;
+  /** Aborted (a signal during start-up): stop what has started and reject with StartAborted. */
+  signal?: AbortSignal;
 }
 
 export interface Runtime {
@@ -32,9 +36,16 @@ export interface Runtime {
   operations: OperationService;
   extraction: ExtractionPool;
   devServer: DevServer | undefined;
+  embeddedPostgres: EmbeddedPostgres | undefined;
   /** Where the API listens, once started. */
   url: string | undefined;
   stop(): Promise<void>;
+}
+
+export class StartAborted extends Error {
+  constructor() {
+    super('start-up was interrupted');
+  }
 }
 
 const HEALTH_PROBE_MS = 2_000;
@@ -51,53 +62,73 @@ async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Pr
   }
 }
 
+/** An earlier version kept the embedded store in `pglite/`: refuse rather than silently start empty beside it. */
+function refuseLegacyStore(dataDir: string): void {
+  const legacy = join(dataDir, 'pglite');
+  if (!existsSync(legacy) || readdirSync(legacy).length === 0) return;
+  throw new Error(
+    `${legacy} holds a store written by an earlier version (embedded PGlite), which this version no longer ` +
+      'reads; it now runs an embedded PostgreSQL server. Nothing was changed. To start with an empty store, ' +
+      `move that directory away (mv ${legacy} ${legacy}.old) and start again; memories come back by retaining ` +
+      'their documents again.',
+  );
+}
+
 /** Starts the parts the process is asked to run: the API, the worker, or both (plus the embedded servers). */
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const { logger } = options;
+  const { logger, signal } = options;
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'stop failed'));
+    stops.length = 0;
+  };
+  const checkpoint = () => {
+    if (signal?.aborted) throw new StartAborted();
   };
   try {
     installSdkRuntime(logger, options.worker ? config.workerMetricsAddress : undefined);
-    // The slow parts of a cold start (dev server, first PGlite open, workflow bundle) run side by side.
-    const devServerStart = config.temporal.address
-      ? Promise.resolve(undefined)
-      : startDevServer({
+    const embeddedTemporal = !config.temporal.address;
+    const embeddedStore = !config.databaseUrl;
+    if (embeddedTemporal || embeddedStore) {
+      const lock = lockDataDir(config.dataDir);
+      stops.push(async () => lock.release());
+    }
+    if (embeddedStore) refuseLegacyStore(config.dataDir);
+
+    // The slow parts of a cold start (dev server, store server, workflow bundle) run side by side.
+    const devServerStart = embeddedTemporal
+      ? startDevServer({
           dbFilename: join(config.dataDir, 'temporal.sqlite'),
           port: config.temporal.devServerPort,
           uiPort: config.temporal.uiPort,
           namespace: config.temporal.namespace,
           cliPath: config.temporal.cliPath,
           logger,
-        });
-    const dbOpen = options.db
-      ? Promise.resolve(options.db)
-      : openDatabase(
-          config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
-        );
+        })
+      : Promise.resolve(undefined);
+    const postgresStart = embeddedStore
+      ? startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger })
+      : Promise.resolve(undefined);
     const bundling =
       options.worker && !options.workflowBundle ? bundleWorkflows() : Promise.resolve(options.workflowBundle);
-    const [devServerResult, dbResult, bundleResult] = await Promise.allSettled([
-      devServerStart,
-      dbOpen,
-      bundling,
-    ]);
-    if (devServerResult.status === 'fulfilled' && devServerResult.value) {
-      const server = devServerResult.value;
-      stops.push(() => server.stop());
+    bundling.catch(() => undefined); // awaited below, unless start-up stops first
+    // Servers are stopped even when start-up fails or is interrupted: wait for both to settle first.
+    const [devServerResult, postgresResult] = await Promise.allSettled([devServerStart, postgresStart]);
+    for (const result of [devServerResult, postgresResult]) {
+      const server = result.status === 'fulfilled' ? result.value : undefined;
+      if (server) stops.push(() => server.stop());
     }
-    if (dbResult.status === 'fulfilled' && !options.db) {
-      const opened = dbResult.value;
-      stops.push(() => opened.close());
-    }
-    for (const r of [devServerResult, dbResult, bundleResult]) if (r.status === 'rejected') throw r.reason;
+    for (const r of [devServerResult, postgresResult]) if (r.status === 'rejected') throw r.reason;
+    checkpoint();
     const devServer = (devServerResult as PromiseFulfilledResult<DevServer | undefined>).value;
-    const db = (dbResult as PromiseFulfilledResult<Database>).value;
-    const workflowBundle = (bundleResult as PromiseFulfilledResult<{ code: string } | undefined>).value;
-    const address = config.temporal.address ?? devServer!.address;
-    await migrate(db);
+    const embeddedPostgres = (postgresResult as PromiseFulfilledResult<EmbeddedPostgres | undefined>).value;
 
+    const db = openDatabase(config.databaseUrl ?? embeddedPostgres!.url);
+    stops.push(() => db.close());
+    await migrate(db);
+    checkpoint();
+
+    const address = config.temporal.address ?? devServer!.address;
     const connection = await Connection.connect({ address });
     const calls = new TrackedCalls(connection);
     stops.push(async () => {
@@ -110,31 +141,27 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const extraction = new ExtractionPool(config.extractionThreads);
     stops.push(() => extraction.close());
 
+    let worker: Worker | undefined;
     if (options.worker) {
-      const { worker, connection: workerConnection } = await createWorker({
+      const workflowBundle = await bundling;
+      checkpoint();
+      const created = await createWorker({
         address,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         workflowBundle,
-        deps: {
-          db,
-          client,
-          calls,
-          config,
-          logger,
-          operations,
-          extraction,
-          onOperationEnded: notifyEnded,
-        },
+        deps: { db, client, calls, config, logger, operations, extraction, onOperationEnded: notifyEnded },
       });
+      worker = created.worker;
       const running = worker.run();
       stops.push(async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        if (created.worker.getState() === 'RUNNING') created.worker.shutdown();
         await running;
-        await workerConnection.close();
+        await created.connection.close();
       });
       running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+      checkpoint();
     }
 
     let url: string | undefined;
@@ -154,6 +181,15 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           check('temporal', () =>
             calls.run(() => connection.workflowService.getSystemInfo({}), HEALTH_PROBE_MS),
           ),
+          // In the all-in-one process the API is only as healthy as the worker that runs what it accepts.
+          ...(worker
+            ? [
+                check('worker', async () => {
+                  const state = worker.getState();
+                  if (state !== 'RUNNING') throw new Error(`the worker is ${state.toLowerCase()}`);
+                }),
+              ]
+            : []),
         ]);
         const ok = Object.values(parts).every((p) => p.status === 'ok');
         return { status: ok ? 'ok' : 'unavailable', parts };
@@ -190,9 +226,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         await sweeping;
       });
       logger.info({ url }, 'API listening');
+      checkpoint();
     }
 
-    return { config, db, client, operations, extraction, devServer, url, stop: stopAll };
+    return {
+      config,
+      db,
+      client,
+      operations,
+      extraction,
+      devServer,
+      embeddedPostgres,
+      url,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

@@ -30,6 +30,7 @@ import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
 
 const CANCEL_WAIT_MS = 3_000;
+const LIVENESS_TTL_MS = 2_000;
 
 export interface Submitted {
   operation: OperationView;
@@ -42,6 +43,8 @@ export interface Submitted {
  * reconciler, so an accepted operation is never lost.
  */
 export class OperationService {
+  private readonly livenessAskedAt = new Map<string, number>();
+
   constructor(
     private readonly db: Database,
     private readonly client: Client,
@@ -149,7 +152,21 @@ export class OperationService {
    */
   async get(bankId: string, operationId: string): Promise<OperationView> {
     const row = await this.rowInBank(bankId, operationId);
-    return toView(row.status === 'running' ? await this.reconcile(row) : row);
+    if (row.status !== 'running' || this.askedTemporalRecently(row.id)) return toView(row);
+    return toView(await this.reconcile(row));
+  }
+
+  /**
+   * Many clients polling one running operation ask Temporal's server at most once per LIVENESS_TTL_MS between
+   * them: a workflow terminated behind our back shows a moment later, and the server is not polled per GET.
+   */
+  private askedTemporalRecently(operationId: string): boolean {
+    const now = Date.now();
+    const last = this.livenessAskedAt.get(operationId);
+    if (last !== undefined && now - last < LIVENESS_TTL_MS) return true;
+    if (this.livenessAskedAt.size >= 10_000) this.livenessAskedAt.clear(); // old entries are harmless
+    this.livenessAskedAt.set(operationId, now);
+    return false;
   }
 
   list(filter: OperationFilter) {

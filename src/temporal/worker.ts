@@ -2,14 +2,11 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../../activities/index.js';
+import { cachedBundle } from './bundle-cache.js';
 
-export const WORKFLOWS_PATH = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'workflows',
-  'index.ts',
-);
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
+const BUNDLE_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'hindsight');
 
 /** Workflow sources import siblings as `./x.js` (NodeNext style); teach the bundler that those are .ts files. */
 export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
@@ -19,14 +16,16 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
   },
 };
 
-/** Bundles the workflow code for the worker's sandbox (webpack: a few seconds, so done once per process). */
-export async function bundleWorkflows(): Promise<{ code: string }> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    ...bundlerOptions,
-    logger: silentLogger,
+/** Bundles the workflow code for the worker's sandbox (webpack: seconds, so reused until the code changes). */
+export function bundleWorkflows(): Promise<{ code: string }> {
+  return cachedBundle(dirname(WORKFLOWS_PATH), BUNDLE_CACHE_DIR, async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      ...bundlerOptions,
+      logger: silentLogger,
+    });
+    return { code };
   });
-  return { code };
 }
 
 const silentLogger = {

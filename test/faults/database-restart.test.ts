@@ -27,12 +27,12 @@ const GIVE_UP_MS = 60_000;
 
 const docs = documents(DOCS);
 let server: PostgresServer | undefined;
-let db: Database | undefined;
+let db: (Database & { url: string }) | undefined;
 let svc: TestService | undefined;
 
 beforeAll(async () => {
   server = await PostgresServer.start(await restartablePort());
-  db = await openDatabase({ url: server.url });
+  db = Object.assign(openDatabase(server.url), { url: server.url });
   svc = await startService({ db, chunkSize: CHUNK });
 }, 120_000);
 
