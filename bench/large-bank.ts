@@ -3,7 +3,6 @@
  * workflow tasks they cause are timed from their histories, then the service restarts on that bank.
  */
 import type { Client } from '@temporalio/client';
-import { temporal } from '@temporalio/proto';
 import { bankQueueWorkflowId, operationWorkflowId } from '../workflows/definitions.js';
 import { makeDocuments } from './corpus.js';
 import { sleep } from './measure.js';
@@ -11,15 +10,18 @@ import { listOperations, submit, TERMINAL, waitEnded } from './operations.js';
 import type { LargeBankRun } from './results.js';
 import type { ServiceChild } from './service.js';
 
-const { EventType } = temporal.api.enums.v1;
-const TASK_ENDS = new Set([
-  EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
-  EventType.EVENT_TYPE_WORKFLOW_TASK_FAILED,
-  EventType.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
-]);
+type HistoryEvent = NonNullable<
+  Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>['events']
+>[number];
 
-const millis = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) =>
+const millis = (t: HistoryEvent['eventTime']) =>
   Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
+const endsTask = (e: HistoryEvent) =>
+  Boolean(
+    e.workflowTaskCompletedEventAttributes ||
+      e.workflowTaskFailedEventAttributes ||
+      e.workflowTaskTimedOutEventAttributes,
+  );
 
 /** Workflow task durations (started → completed, failed or timed out) in a workflow's latest run, in ms. */
 async function workflowTaskDurations(client: Client, workflowId: string): Promise<number[]> {
@@ -27,8 +29,8 @@ async function workflowTaskDurations(client: Client, workflowId: string): Promis
   const durations: number[] = [];
   let startedAt: number | undefined;
   for (const event of history.events ?? []) {
-    if (event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) startedAt = millis(event.eventTime);
-    else if (startedAt !== undefined && TASK_ENDS.has(event.eventType!)) {
+    if (event.workflowTaskStartedEventAttributes) startedAt = millis(event.eventTime);
+    else if (startedAt !== undefined && endsTask(event)) {
       durations.push(millis(event.eventTime) - startedAt);
       startedAt = undefined;
     }

@@ -3,7 +3,7 @@
  * against the same pipeline called directly, read latency under load, cancel latency and resident memory,
  * each figure measured side by side in one run. Prints the tables and writes docs/BENCHMARKS.md.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -47,6 +47,8 @@ import { submitBurst } from './submits.js';
 
 const logger = createLogger('warn');
 const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-'));
+// The data directories below hold PostgreSQL clusters, whose server (as root, the postgres user) must pass here.
+chmodSync(root, 0o711);
 /** The direct pipeline's extraction threads: as many as the service's. */
 const extraction = new ExtractionPool(defaults.extractionThreads);
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');

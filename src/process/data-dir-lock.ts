@@ -1,4 +1,4 @@
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const LOCK_FILE = 'service.pid';
@@ -18,6 +18,7 @@ export function isAlive(pid: number): boolean {
  * is taken over, and so are the servers it left behind.
  */
 export function lockDataDir(dataDir: string): { release(): void } {
+  mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE);
   let holder: number | undefined;
   try {

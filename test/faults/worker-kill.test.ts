@@ -4,12 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../src/store/db.js';
-import {
-  type ChildService,
-  killAllChildren,
-  spawnService,
-  waitForHealthy,
-} from '../support/child-service.js';
+import { type ChildService, killAllChildren, spawnService } from '../support/child-service.js';
 import {
   AnswerLog,
   attempt,
@@ -22,13 +17,7 @@ import {
   teardown,
 } from '../support/faults.js';
 import { documents } from '../support/http.js';
-import {
-  freshTestDatabaseUrl,
-  openTestDatabase,
-  startService,
-  type TestService,
-  uniqueBank,
-} from '../support/service.js';
+import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
 
 // The API runs here and only the worker, a process of its own, is killed. (The whole all-in-one service,
 // embedded servers included, is killed in embedded-store.test.ts.)
