@@ -2,7 +2,8 @@ import { Hono } from 'hono';
 import { PROMETHEUS_CONTENT_TYPE, registry, renderGauge } from '../../metrics.js';
 import { OPERATION_STATUSES, OPERATION_TYPES } from '../../operations/types.js';
 import type { AppDeps } from '../deps.js';
-import { DOCS_PAGE } from '../docs-page.js';
+import { DOCS_PAGE, docsAsset, isDocsAsset } from '../docs-page.js';
+import { errorBody } from '../errors.js';
 import { openApiDocument } from '../openapi.js';
 
 /** The API's own description, its reference page, and Prometheus metrics. */
@@ -10,6 +11,13 @@ export function metaRoutes(deps: AppDeps) {
   return new Hono()
     .get('/openapi.json', (c) => c.json(openApiDocument()))
     .get('/docs', (c) => c.html(DOCS_PAGE))
+    .get('/docs/:file', async (c) => {
+      const name = c.req.param('file');
+      if (!isDocsAsset(name))
+        return c.json(errorBody('not_found', `no file ${name} in the reference page`), 404);
+      const { body, contentType } = await docsAsset(name);
+      return c.body(body, 200, { 'content-type': contentType, 'cache-control': 'public, max-age=3600' });
+    })
     .get('/metrics', async (c) => {
       const counts = await deps.db.query<{ type: string; status: string; n: number }>(
         'SELECT type, status, count(*)::int AS n FROM operations GROUP BY type, status',
