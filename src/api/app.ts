@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { tooLarge } from '../errors.js';
+import { httpMetrics } from '../metrics.js';
 import { apiKeyAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', httpMetrics.registerMetrics);
   app.use('*', apiKeyAuth(deps.config.apiKeys));
   // Every body is read into memory, so the cap holds for every route, not only retain.
   app.use(
