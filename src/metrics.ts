@@ -1,5 +1,6 @@
 import { prometheus } from '@hono/prometheus';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { annotateSpan } from './tracing/index.js';
 
 // Prometheus metrics of this process, through prom-client: its default process metrics (CPU, heap, event-loop
 // lag, GC), the HTTP metrics of @hono/prometheus, and the operation metrics below. The store-backed gauges
@@ -56,13 +57,15 @@ const ITEMS_OF: Record<string, string> = {
 type AnyActivity = (...args: never[]) => Promise<unknown>;
 
 /**
- * Wraps every activity so each attempt's duration is recorded, and reads the few results that carry
+ * Wraps every activity so each attempt's duration is recorded (and its span, when tracing, names the operation
+ * and bank), and reads the few results that carry
  * operation-level facts (an operation started, finished, or processed items).
  */
 export function instrumentActivities<T extends Record<string, AnyActivity>>(activities: T): T {
   const wrapped: Record<string, AnyActivity> = {};
   for (const [name, fn] of Object.entries(activities)) {
     wrapped[name] = async (...args: never[]) => {
+      annotateSpan(args[0]);
       const stop = metrics.activityDuration.startTimer({ activity: name });
       let outcome = 'failed';
       try {

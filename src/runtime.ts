@@ -13,6 +13,9 @@ import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
 import { TrackedCalls } from './temporal/tracked-calls.js';
 import { bundleWorkflows, createWorker } from './temporal/worker.js';
+import { startTracing } from './tracing/index.js';
+import { traceDatabase } from './tracing/store.js';
+import { tracingClientInterceptors } from './tracing/temporal.js';
 import { createWebhookDispatcher } from './webhooks/dispatch.js';
 
 export interface RuntimeOptions {
@@ -60,6 +63,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   };
   try {
     installSdkRuntime(logger, options.worker ? config.workerMetricsAddress : undefined);
+    // Tracing hook: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (src/tracing).
+    const tracing = startTracing(logger);
+    if (tracing) stops.push(() => tracing.spanProcessor.forceFlush());
     // The slow parts of a cold start (dev server, first PGlite open, workflow bundle) run side by side.
     const devServerStart = config.temporal.address
       ? Promise.resolve(undefined)
@@ -93,7 +99,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     }
     for (const r of [devServerResult, dbResult, bundleResult]) if (r.status === 'rejected') throw r.reason;
     const devServer = (devServerResult as PromiseFulfilledResult<DevServer | undefined>).value;
-    const db = (dbResult as PromiseFulfilledResult<Database>).value;
+    const storeDb = (dbResult as PromiseFulfilledResult<Database>).value;
+    const db = tracing ? traceDatabase(storeDb) : storeDb;
     const workflowBundle = (bundleResult as PromiseFulfilledResult<{ code: string } | undefined>).value;
     const address = config.temporal.address ?? devServer!.address;
     await migrate(db);
@@ -104,7 +111,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       await calls.drain();
       await connection.close();
     });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: tracingClientInterceptors(tracing),
+    });
     const notifyEnded = createWebhookDispatcher({ db, client, calls, config, logger });
     const operations = new OperationService(db, client, calls, config, logger, notifyEnded);
     const extraction = new ExtractionPool(config.extractionThreads);
@@ -116,6 +127,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         workflowBundle,
+        tracing,
         deps: {
           db,
           client,
