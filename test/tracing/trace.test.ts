@@ -4,6 +4,13 @@ import { documents, http, waitFor, waitForOperation } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 import { type ReceivedSpan, startOtlpReceiver } from './otlp-receiver.js';
 
+const OTEL_SETTINGS = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_SERVICE_NAME',
+  'OTEL_BSP_SCHEDULE_DELAY',
+];
+
 let receiver: Awaited<ReturnType<typeof startOtlpReceiver>>;
 let svc: TestService;
 beforeAll(async () => {
@@ -18,6 +25,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc?.stop();
   await receiver?.close();
+  for (const name of OTEL_SETTINGS) delete process.env[name];
 });
 
 const SERVER = 2;
