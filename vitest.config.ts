@@ -12,6 +12,7 @@ const unitOnly = [
   'test/cli/glob.test.ts',
   'test/temporal/**',
   'test/faults/embedded-store.test.ts',
+  'test/browser/**',
 ];
 // Suites about a system server the suite starts and stops itself.
 const postgresOnly = ['test/faults/database-restart.test.ts'];

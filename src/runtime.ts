@@ -17,6 +17,9 @@ import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
 import { TrackedCalls } from './temporal/tracked-calls.js';
 import { bundleWorkflows, createWorker } from './temporal/worker.js';
+import { startTracing } from './tracing/index.js';
+import { traceDatabase } from './tracing/store.js';
+import { tracingClientInterceptors } from './tracing/temporal.js';
 import { createWebhookDispatcher } from './webhooks/dispatch.js';
 
 export interface RuntimeOptions {
@@ -87,6 +90,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
   };
   try {
     installSdkRuntime(logger, options.worker ? config.workerMetricsAddress : undefined);
+    // Tracing hook: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (src/tracing).
+    const tracing = startTracing(logger);
+    if (tracing) stops.push(() => tracing.spanProcessor.forceFlush());
     const embeddedTemporal = !config.temporal.address;
     const embeddedStore = !config.databaseUrl;
     if (embeddedTemporal || embeddedStore) {
@@ -123,8 +129,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     const devServer = (devServerResult as PromiseFulfilledResult<DevServer | undefined>).value;
     const embeddedPostgres = (postgresResult as PromiseFulfilledResult<EmbeddedPostgres | undefined>).value;
 
-    const db = openDatabase(config.databaseUrl ?? embeddedPostgres!.url);
-    stops.push(() => db.close());
+    const storeDb = openDatabase(config.databaseUrl ?? embeddedPostgres!.url);
+    stops.push(() => storeDb.close());
+    const db = tracing ? traceDatabase(storeDb) : storeDb;
     await migrate(db);
     checkpoint();
 
@@ -135,7 +142,11 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       await calls.drain();
       await connection.close();
     });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: tracingClientInterceptors(tracing),
+    });
     const notifyEnded = createWebhookDispatcher({ db, client, calls, config, logger });
     const operations = new OperationService(db, client, calls, config, logger, notifyEnded);
     const extraction = new ExtractionPool(config.extractionThreads);
@@ -150,6 +161,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         workflowBundle,
+        tracing,
         deps: { db, client, calls, config, logger, operations, extraction, onOperationEnded: notifyEnded },
       });
       worker = created.worker;

@@ -1,6 +1,9 @@
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { tooLarge } from '../errors.js';
+import { httpMetrics } from '../metrics.js';
+import { annotateSpan } from '../tracing/index.js';
 import { apiKeyAuth } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
@@ -18,6 +21,13 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A server span per request (a child of the caller's W3C traceparent); a no-op while tracing is off.
+  app.use('*', httpInstrumentationMiddleware());
+  app.use(`${BANK_PATH}/*`, async (c, next) => {
+    annotateSpan({ bankId: c.req.param('bank_id') });
+    await next();
+  });
+  app.use('*', httpMetrics.registerMetrics);
   app.use('*', apiKeyAuth(deps.config.apiKeys));
   // Every body is read into memory, so the cap holds for every route, not only retain.
   app.use(

@@ -25,6 +25,7 @@ import {
 } from '../store/operations.js';
 import { type RetainItem, stageItems } from '../store/retain-items.js';
 import type { TrackedCalls } from '../temporal/tracked-calls.js';
+import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
@@ -58,6 +59,7 @@ export class OperationService {
 
   async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
     const id = operationId ?? newOperationId();
+    annotateSpan({ operationId: id, bankId });
     const inserted = await this.db.transaction(async (tx) => {
       const result = await insertOperation(tx, {
         id,
@@ -81,6 +83,7 @@ export class OperationService {
     operationId?: string,
   ): Promise<Submitted> {
     const id = operationId ?? newOperationId();
+    annotateSpan({ operationId: id, bankId });
     const inserted = await insertOperation(this.db, {
       id,
       bankId,

@@ -175,7 +175,7 @@ export async function listMemories(
   return { memories: rows.map(toMemoryView), total: count?.n ?? 0 };
 }
 
-/** Full-text search, best first (PostgreSQL's ranking; the same on PGlite and a server). */
+/** Full-text search, best first (PostgreSQL's ranking). */
 export async function recall(
   sql: Sql,
   bankId: string,

@@ -2,6 +2,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities } from '../../activities/index.js';
+import type { Tracing } from '../tracing/index.js';
+import { TRACING_WORKFLOW_MODULES, workerTracingOptions } from '../tracing/temporal.js';
 import { cachedBundle } from './bundle-cache.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -21,6 +23,7 @@ export function bundleWorkflows(): Promise<{ code: string }> {
   return cachedBundle(dirname(WORKFLOWS_PATH), BUNDLE_CACHE_DIR, async () => {
     const { code } = await bundleWorkflowCode({
       workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
       ...bundlerOptions,
       logger: silentLogger,
     });
@@ -44,12 +47,15 @@ export interface WorkerSetup {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests build it once for the whole suite); otherwise the worker bundles at start. */
   workflowBundle?: { code: string } | undefined;
+  /** Set when OpenTelemetry tracing is on. */
+  tracing?: Tracing | undefined;
 }
 
 export async function createWorker(
   setup: WorkerSetup,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: setup.address });
+  const tracing = workerTracingOptions(setup.tracing);
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,
@@ -58,6 +64,11 @@ export async function createWorker(
       ? { workflowBundle: setup.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
     activities: createActivities(setup.deps),
+    sinks: tracing.sinks,
+    interceptors: {
+      ...tracing.interceptors,
+      ...(setup.workflowBundle ? {} : { workflowModules: TRACING_WORKFLOW_MODULES }),
+    },
     // Cancellation reaches an activity with its next heartbeat response: flush heartbeats often so a cancel
     // stops a running chunk within half a second or so.
     defaultHeartbeatThrottleInterval: '200 milliseconds',

@@ -16,7 +16,7 @@ import { documents, operationPath } from '../support/http.js';
 import { PostgresServer } from '../support/postgres-server.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
-// The PostgreSQL leg only: PGlite lives inside the service process, so there is no server to stop.
+// The system PostgreSQL leg only: the suite starts and stops a Debian server of its own.
 const DOCS = 2_000;
 const CHUNK = 100;
 // Several chunk attempts fail meanwhile and wait out their retry backoff.

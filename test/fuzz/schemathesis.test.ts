@@ -1,4 +1,4 @@
-// Runs once, on the PGlite leg: the fuzzer probes the HTTP layer and the OpenAPI document, which do not change
+// Runs once, on the embedded leg: the fuzzer probes the HTTP layer and the OpenAPI document, which do not change
 // with the store engine, and a run takes minutes. The PostgreSQL leg excludes test/fuzz/**.
 //
 // Schema-driven fuzzing of the whole API with Schemathesis: every operation of /openapi.json gets generated
