@@ -149,6 +149,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     });
     const notifyEnded = createWebhookDispatcher({ db, client, calls, config, logger });
     const operations = new OperationService(db, client, calls, config, logger, notifyEnded);
+    stops.push(() => operations.drain());
     const extraction = new ExtractionPool(config.extractionThreads);
     stops.push(() => extraction.close());
 

@@ -45,6 +45,7 @@ export interface Submitted {
  */
 export class OperationService {
   private readonly livenessAskedAt = new Map<string, number>();
+  private readonly starting = new Set<Promise<void>>();
 
   constructor(
     private readonly db: Database,
@@ -115,9 +116,23 @@ export class OperationService {
         `operation id ${row.id} is already used by a ${row.type} operation in bank ${row.bank_id}`,
       );
     }
-    if (!isTerminal(row.status)) await this.ensureWorkflow(row);
-    const fresh = (await getOperationById(this.db, row.id)) ?? row;
-    return { operation: toView(fresh), created };
+    if (!isTerminal(row.status)) this.startInBackground(row);
+    return { operation: toView(row), created };
+  }
+
+  /**
+   * The 202 goes out once the row and the documents are committed: starting the workflow and joining the bank
+   * queue are two writes to Temporal's server, which a burst of submits would otherwise queue behind. A start
+   * that fails or never happens (the process dies first) leaves the row pending for the reconciler.
+   */
+  private startInBackground(row: OperationRow): void {
+    const starting = this.ensureWorkflow(row).finally(() => this.starting.delete(starting));
+    this.starting.add(starting);
+  }
+
+  /** Waits for the workflow starts still under way (before the Temporal connection closes). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.starting]);
   }
 
   /** Starts the workflow unless it runs; a failure here leaves the row pending for the reconciler. */
