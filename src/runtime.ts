@@ -4,8 +4,8 @@ import { type ServerType, serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import { createApp } from './api/app.js';
-import type { HealthReport } from './api/deps.js';
 import type { Config } from './config.js';
+import { createHealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 import { OperationService } from './operations/service.js';
 import { lockDataDir } from './process/data-dir-lock.js';
@@ -48,20 +48,6 @@ export interface Runtime {
 export class StartAborted extends Error {
   constructor() {
     super('start-up was interrupted');
-  }
-}
-
-const HEALTH_PROBE_MS = 2_000;
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -179,34 +165,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
 
     let url: string | undefined;
     if (options.api) {
-      const health = async (): Promise<HealthReport> => {
-        const parts: HealthReport['parts'] = {};
-        const check = async (name: string, probe: () => Promise<unknown>) => {
-          try {
-            await withTimeout(probe(), HEALTH_PROBE_MS, name);
-            parts[name] = { status: 'ok' };
-          } catch (error) {
-            parts[name] = { status: 'unavailable', error: (error as Error).message };
-          }
-        };
-        await Promise.all([
-          check('database', () => db.query('SELECT 1')),
-          check('temporal', () =>
-            calls.run(() => connection.workflowService.getSystemInfo({}), HEALTH_PROBE_MS),
-          ),
-          // In the all-in-one process the API is only as healthy as the worker that runs what it accepts.
-          ...(worker
-            ? [
-                check('worker', async () => {
-                  const state = worker.getState();
-                  if (state !== 'RUNNING') throw new Error(`the worker is ${state.toLowerCase()}`);
-                }),
-              ]
-            : []),
-        ]);
-        const ok = Object.values(parts).every((p) => p.status === 'ok');
-        return { status: ok ? 'ok' : 'unavailable', parts };
-      };
+      const health = createHealthCheck({ db, connection, calls, worker });
       const app = createApp({ db, operations, extraction, config, logger, health });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
