@@ -1,0 +1,25 @@
+import type { Client, WorkflowExecutionDescription } from '@temporalio/client';
+
+/**
+ * Why a running operation's workflow cannot move, or undefined when it can. A workflow task that keeps
+ * failing (most often a non-determinism error after a deploy changed workflow code incompatibly) leaves the
+ * workflow open and retried by Temporal: the operation stays `running` with its progress frozen, so GET names
+ * the cause from the latest failed task instead of leaving the caller to guess.
+ */
+export async function stalledReason(
+  client: Client,
+  description: WorkflowExecutionDescription,
+): Promise<string | undefined> {
+  const attempt = description.raw.pendingWorkflowTask?.attempt ?? 0;
+  if (attempt < 2) return undefined;
+  const { history } = await client.workflowService.getWorkflowExecutionHistoryReverse({
+    namespace: client.options.namespace,
+    execution: { workflowId: description.workflowId, runId: description.runId },
+    maximumPageSize: 50,
+  });
+  const failed = history?.events?.find(
+    (e) => e.workflowTaskFailedEventAttributes,
+  )?.workflowTaskFailedEventAttributes;
+  const cause = failed?.failure?.message ?? 'see the worker log';
+  return `stalled: the worker cannot run this operation's workflow (task attempt ${attempt}): ${cause}`;
+}
