@@ -19,10 +19,13 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
   },
 };
 
-/** Bundles the workflow code for the worker's sandbox (webpack: a few seconds, so done once per process). */
-export async function bundleWorkflows(): Promise<{ code: string }> {
+/**
+ * Bundles the workflow code for the worker's sandbox (webpack: a few seconds, so done once per process).
+ * Tests bundle variants of it from their own entry points.
+ */
+export async function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
   const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
+    workflowsPath,
     ...bundlerOptions,
     logger: silentLogger,
   });
