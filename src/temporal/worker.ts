@@ -54,6 +54,7 @@ export async function createWorker(
   setup: WorkerSetup,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: setup.address });
+  const version = setup.deps.config.temporal.deploymentVersion;
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,
@@ -62,6 +63,17 @@ export async function createWorker(
       ? { workflowBundle: setup.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
     activities: createActivities(setup.deps),
+    // A versioned worker keeps each operation on the code that started it (PINNED): a deploy drains old
+    // operations on old workers. The bank queue declares AUTO_UPGRADE itself (see workflows/bank-queue.ts).
+    ...(version
+      ? {
+          workerDeploymentOptions: {
+            version,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
     // Cancellation reaches an activity with its next heartbeat response: flush heartbeats often so a cancel
     // stops a running chunk within half a second or so.
     defaultHeartbeatThrottleInterval: '200 milliseconds',
