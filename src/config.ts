@@ -31,7 +31,7 @@ const envSchema = z.object({
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
-  TEMPORAL_WORKER_BUILD_ID: z.string().min(1).optional(),
+  TEMPORAL_WORKER_BUILD_ID: z.string().optional(),
   TEMPORAL_DEPLOYMENT_NAME: z.string().min(1).default('hindsight'),
 });
 
