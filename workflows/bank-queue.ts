@@ -5,7 +5,6 @@ import {
   getExternalWorkflowHandle,
   patched,
   setHandler,
-  setWorkflowOptions,
   workflowInfo,
 } from '@temporalio/workflow';
 import {
@@ -77,10 +76,6 @@ export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> 
     }
   }
 }
-
-// Long-lived and talked to by every operation of its bank, so on versioned workers it moves to the current
-// version at its next task rather than holding an old one up; changes to it must replay (patched()).
-setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, bankQueueWorkflow);
 
 async function admit(state: BankQueueState): Promise<void> {
   for (const entry of [...state.queue]) {

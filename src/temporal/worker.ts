@@ -63,8 +63,8 @@ export async function createWorker(
       ? { workflowBundle: setup.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
     activities: createActivities(setup.deps),
-    // A versioned worker keeps each operation on the code that started it (PINNED): a deploy drains old
-    // operations on old workers. The bank queue declares AUTO_UPGRADE itself (see workflows/bank-queue.ts).
+    // A versioned worker keeps each execution on the code that started it (PINNED): a deploy drains old
+    // operations on old workers (docs/ARCHITECTURE.md, "Changing workflow code").
     ...(version
       ? {
           workerDeploymentOptions: {
