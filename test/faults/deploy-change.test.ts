@@ -18,7 +18,7 @@ import {
   type Reference,
   teardown,
 } from '../support/faults.js';
-import { documents } from '../support/http.js';
+import { documents, waitFor } from '../support/http.js';
 import { openTestDatabase, uniqueBank } from '../support/service.js';
 
 // A deploy in the middle of a batch: the worker running today's workflow code stops, and one with changed
@@ -151,9 +151,11 @@ describe('a deploy of changed workflow code in the middle of a batch', () => {
     });
     expect(stalled.status).toBe('running');
     expect(stalled.error).toMatch(/^stalled: .*Nondeterminism error/);
-    const logged = logLines.slice(linesBefore).filter((l) => l.includes('Nondeterminism'));
-    expect(logged.length, 'a worker log line names the non-determinism').toBeGreaterThan(0);
-    console.info(`the stalled operation reads: ${stalled.error}\nthe worker logs: ${logged[0]}`);
+    // The SDK's native core hands its log lines over in batches, so the line may come a moment later.
+    const logged = await waitFor('a worker log line that names the non-determinism', async () =>
+      logLines.slice(linesBefore).find((l) => l.includes('Nondeterminism')),
+    );
+    console.info(`the stalled operation reads: ${stalled.error}\nthe worker logs: ${logged}`);
     // What the first worker wrote stays, once: the store holds exactly the memories its progress counts.
     const partial = await memoryCensus(base(), bank, id);
     expect(new Set(partial.ids).size).toBe(partial.ids.length);
