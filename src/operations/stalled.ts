@@ -17,9 +17,14 @@ export async function stalledReason(
     execution: { workflowId: description.workflowId, runId: description.runId },
     maximumPageSize: 50,
   });
-  const failed = history?.events?.find(
-    (e) => e.workflowTaskFailedEventAttributes,
-  )?.workflowTaskFailedEventAttributes;
-  const cause = failed?.failure?.message ?? 'see the worker log';
+  // Newest first: only a task that failed (not one that timed out with a killed worker) is a stall.
+  const lastOutcome = history?.events?.find(
+    (e) =>
+      e.workflowTaskFailedEventAttributes ||
+      e.workflowTaskCompletedEventAttributes ||
+      e.workflowTaskTimedOutEventAttributes,
+  );
+  const cause = lastOutcome?.workflowTaskFailedEventAttributes?.failure?.message;
+  if (!cause) return undefined;
   return `stalled: the worker cannot run this operation's workflow (task attempt ${attempt}): ${cause}`;
 }
