@@ -32,6 +32,8 @@ const envSchema = z.object({
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_WORKER_BUILD_ID: z.string().optional(),
+  TEMPORAL_DEPLOYMENT_NAME: z.string().min(1).default('hindsight'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -66,6 +68,11 @@ export interface Config {
     devServerPort: number;
     uiPort: number;
     cliPath: string | undefined;
+    /**
+     * The worker's deployment version (Worker Versioning): set, the worker serves only executions of its
+     * own version and new ones once the version is made current; unset, it serves every execution.
+     */
+    deploymentVersion: { deploymentName: string; buildId: string } | undefined;
   };
 }
 
@@ -114,6 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devServerPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
+      deploymentVersion: e.TEMPORAL_WORKER_BUILD_ID
+        ? { deploymentName: e.TEMPORAL_DEPLOYMENT_NAME, buildId: e.TEMPORAL_WORKER_BUILD_ID }
+        : undefined,
     },
   };
 }

@@ -27,6 +27,7 @@ import { type RetainItem, stageItems } from '../store/retain-items.js';
 import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
+import { stalledReason } from './stalled.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
 
@@ -171,7 +172,8 @@ export class OperationService {
   async get(bankId: string, operationId: string): Promise<OperationView> {
     const row = await this.rowInBank(bankId, operationId);
     if (row.status !== 'running' || this.askedTemporalRecently(row.id)) return toView(row);
-    return toView(await this.reconcile(row));
+    const { row: current, stalled } = await this.inspect(row);
+    return stalled ? { ...toView(current), error: stalled } : toView(current);
   }
 
   /**
@@ -246,21 +248,33 @@ export class OperationService {
    * Temporal UI, say), or starts the workflow when it never started.
    */
   async reconcile(row: OperationRow): Promise<OperationRow> {
+    return (await this.inspect(row)).row;
+  }
+
+  /** reconcile, plus why a workflow that runs cannot move (see stalledReason). */
+  private async inspect(row: OperationRow): Promise<{ row: OperationRow; stalled?: string | undefined }> {
     const handle = this.client.workflow.getHandle(row.workflow_id);
     let status: string;
     try {
-      status = (await this.calls.run(() => handle.describe())).status.name;
+      const description = await this.calls.run(() => handle.describe());
+      status = description.status.name;
+      if (status === 'RUNNING') {
+        const stalled = await this.calls
+          .run(() => stalledReason(this.client, description))
+          .catch(() => undefined);
+        return { row, stalled };
+      }
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         await this.calls
           .run(() => startOperationWorkflow(this.client, this.config, row))
           .catch(() => undefined);
       }
-      return row;
+      return { row };
     }
-    if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return row;
+    if (status === 'CONTINUED_AS_NEW') return { row };
     const fresh = await getOperationById(this.db, row.id);
-    if (!fresh || isTerminal(fresh.status)) return fresh ?? row;
+    if (!fresh || isTerminal(fresh.status)) return { row: fresh ?? row };
     const cancelled = status === 'CANCELLED' || status === 'CANCELED';
     const ended = await finishOperation(this.db, row.id, {
       status: cancelled ? 'cancelled' : 'failed',
@@ -280,7 +294,7 @@ export class OperationService {
       'operation reconciled',
     );
     if (ended) await this.onEnded?.(toView(ended));
-    return ended ?? row;
+    return { row: ended ?? row };
   }
 
   /** Periodic sweep over unfinished operations (started late, or closed behind our back). */

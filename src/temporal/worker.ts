@@ -18,17 +18,23 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
   },
 };
 
-/** Bundles the workflow code for the worker's sandbox (webpack: seconds, so reused until the code changes). */
-export function bundleWorkflows(): Promise<{ code: string }> {
-  return cachedBundle(dirname(WORKFLOWS_PATH), BUNDLE_CACHE_DIR, async () => {
+/**
+ * Bundles the workflow code for the worker's sandbox (webpack: seconds, so the service's own bundle is reused
+ * until the code changes). Tests bundle variants of it from their own entry points, uncached.
+ */
+export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
+  const bundle = async () => {
     const { code } = await bundleWorkflowCode({
-      workflowsPath: WORKFLOWS_PATH,
+      workflowsPath,
       workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
       ...bundlerOptions,
       logger: silentLogger,
     });
     return { code };
-  });
+  };
+  return workflowsPath === WORKFLOWS_PATH
+    ? cachedBundle(dirname(WORKFLOWS_PATH), BUNDLE_CACHE_DIR, bundle)
+    : bundle();
 }
 
 const silentLogger = {
@@ -56,6 +62,7 @@ export async function createWorker(
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: setup.address });
   const tracing = workerTracingOptions(setup.tracing);
+  const version = setup.deps.config.temporal.deploymentVersion;
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,
@@ -69,6 +76,17 @@ export async function createWorker(
       ...tracing.interceptors,
       ...(setup.workflowBundle ? {} : { workflowModules: TRACING_WORKFLOW_MODULES }),
     },
+    // A versioned worker keeps each execution on the code that started it (PINNED): a deploy drains old
+    // operations on old workers (docs/ARCHITECTURE.md, "Changing workflow code").
+    ...(version
+      ? {
+          workerDeploymentOptions: {
+            version,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
     // Cancellation reaches an activity with its next heartbeat response: flush heartbeats often so a cancel
     // stops a running chunk within half a second or so.
     defaultHeartbeatThrottleInterval: '200 milliseconds',
