@@ -31,6 +31,10 @@ import { startOperationWorkflow } from './workflow-starts.js';
 
 const CANCEL_WAIT_MS = 3_000;
 
+/** "has already completed", "has already failed", "has already been cancelled". */
+const alreadyEnded = (operationId: string, status: string) =>
+  conflict(`operation ${operationId} has already ${status === 'cancelled' ? 'been cancelled' : status}`);
+
 export interface Submitted {
   operation: OperationView;
   created: boolean;
@@ -165,7 +169,7 @@ export class OperationService {
    */
   async cancel(bankId: string, operationId: string, reason = 'cancelled by request') {
     const row = await this.rowInBank(bankId, operationId);
-    if (isTerminal(row.status)) throw conflict(`operation ${operationId} has already ${row.status}`);
+    if (isTerminal(row.status)) throw alreadyEnded(operationId, row.status);
     try {
       await this.calls.run(() =>
         this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason),
@@ -175,8 +179,7 @@ export class OperationService {
         // Its workflow already closed (terminated from outside, say): the row catches up, and an ended
         // operation cannot be cancelled.
         const reconciled = await this.reconcile(row);
-        if (isTerminal(reconciled.status))
-          throw conflict(`operation ${operationId} has already ${reconciled.status}`);
+        if (isTerminal(reconciled.status)) throw alreadyEnded(operationId, reconciled.status);
       } else if (row.status !== 'pending') {
         throw error; // a running operation needs the signal; a pending one is ended in the store below
       }
