@@ -46,6 +46,8 @@ export function toView(row: OperationRow): OperationView {
 const COLUMNS =
   'id, seq, bank_id, type, status, progress, total, created_at, started_at, completed_at, error, result, params, workflow_id';
 
+const LIST_COLUMNS = COLUMNS.replace('result', "result - 'memory_ids' AS result");
+
 export async function ensureBank(sql: Sql, bankId: string): Promise<void> {
   await sql.query('INSERT INTO banks (id) VALUES ($1) ON CONFLICT DO NOTHING', [bankId]);
 }
@@ -139,8 +141,10 @@ export async function listOperations(
     `SELECT count(*)::int AS total FROM operations WHERE ${clause}`,
     params,
   );
+  // List rows carry the result's counts without `memory_ids`, which grow with the batch (GET of one operation
+  // has them, and `GET /memories?operation_id=` pages through them): not even read from the table.
   const rows = await sql.query<OperationRow>(
-    `SELECT ${COLUMNS} FROM operations WHERE ${clause} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    `SELECT ${LIST_COLUMNS} FROM operations WHERE ${clause} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     [...params, f.limit, f.offset],
   );
   return { rows, total: count?.total ?? 0 };
@@ -177,6 +181,7 @@ export interface Completion {
   error?: string | null;
   result?: Record<string, unknown> | null;
   progress?: number;
+  total?: number | undefined;
 }
 
 /** Writes the terminal state once; a second writer (a retry, the reconciler) leaves the first answer alone. */
@@ -187,9 +192,16 @@ export async function finishOperation(
 ): Promise<OperationRow | undefined> {
   const rows = await sql.query<OperationRow>(
     `UPDATE operations SET status = $2, error = $3, result = $4::jsonb, progress = coalesce($5, progress),
-       completed_at = clock_timestamp()
+       total = coalesce($6, total), completed_at = clock_timestamp()
      WHERE id = $1 AND status IN ('pending', 'running') RETURNING ${COLUMNS}`,
-    [id, c.status, c.error ?? null, c.result ? JSON.stringify(c.result) : null, c.progress ?? null],
+    [
+      id,
+      c.status,
+      c.error ?? null,
+      c.result ? JSON.stringify(c.result) : null,
+      c.progress ?? null,
+      c.total ?? null,
+    ],
   );
   return rows[0] ?? (await getOperationById(sql, id));
 }
@@ -201,7 +213,7 @@ export async function finishOperation(
 export async function cancelIfPending(sql: Sql, row: OperationRow): Promise<void> {
   const result =
     row.type === 'batch_retain'
-      ? { memory_ids: [], items_count: row.total, memories_count: 0, entities_count: 0, failed_items: [] }
+      ? { memory_ids: [], items_count: 0, memories_count: 0, entities_count: 0, failed_items: [] }
       : null;
   await sql.query(
     `UPDATE operations SET status = 'cancelled', completed_at = clock_timestamp(), result = $2::jsonb
