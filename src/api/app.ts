@@ -2,6 +2,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { tooLarge } from '../errors.js';
 import { apiKeyAuth } from './auth.js';
+import { compressJson } from './compress.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
 import { entityRoutes } from './routes/entities.js';
@@ -18,6 +19,7 @@ export function createApp(deps: AppDeps) {
   const app = new Hono();
   app.onError(handleError(deps.logger));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.use('*', compressJson());
   app.use('*', apiKeyAuth(deps.config.apiKeys));
   // Every body is read into memory, so the cap holds for every route, not only retain.
   app.use(
