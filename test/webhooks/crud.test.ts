@@ -96,13 +96,17 @@ describe('webhook management', () => {
       'http://localhost:9000/hook',
       'http://10.0.0.8/hook',
       'http://192.168.1.20/hook',
-      'http://169.254.169.254/latest/meta-data',
       'http://[::1]:9000/hook',
     ]) {
       const res = await http(svc.url, 'POST', hooks(bank), { url, events: ['operation.completed'] });
       expect(res.status, url).toBe(400);
       expect(res.body.error.message).toContain('HINDSIGHT_WEBHOOK_ALLOW_PRIVATE');
     }
+    const metadata = await http(svc.url, 'POST', hooks(bank), {
+      url: 'http://169.254.169.254/latest/meta-data',
+      events: ['operation.completed'],
+    });
+    expect(metadata.status).toBe(400);
     const ok = await http(svc.url, 'POST', hooks(bank), { url: PUBLIC_URL, events: ['operation.completed'] });
     const patched = await http(svc.url, 'PATCH', `${hooks(bank)}/${ok.body.id}`, {
       url: 'http://127.0.0.1/x',
@@ -110,6 +114,30 @@ describe('webhook management', () => {
     expect(patched.status).toBe(400);
     expect((await http(svc.url, 'GET', `${hooks(bank)}/${ok.body.id}`)).body.url).toBe(PUBLIC_URL);
     await http(svc.url, 'DELETE', `${hooks(bank)}/${ok.body.id}`);
+  });
+
+  it('never accepts link-local or metadata URLs, and with loopback allowed accepts loopback only', async () => {
+    const metadata = { url: 'http://169.254.169.254/latest/meta-data', events: ['operation.completed'] };
+    const settings: Record<string, string>[] = [
+      { HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: 'true' },
+      { HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: 'true' },
+    ];
+    for (const env of settings) {
+      const other = await startService({ env, worker: false });
+      try {
+        const bank = uniqueBank('networks');
+        const refused = await http(other.url, 'POST', hooks(bank), metadata);
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toMatch(/link-local, cloud metadata or reserved address/);
+        const loopback = { url: 'http://127.0.0.1:9000/hook', events: ['operation.completed'] };
+        expect((await http(other.url, 'POST', hooks(bank), loopback)).status).toBe(201);
+        const lan = { url: 'http://10.0.0.8/hook', events: ['operation.completed'] };
+        const expected = env.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE ? 201 : 400;
+        expect((await http(other.url, 'POST', hooks(bank), lan)).status).toBe(expected);
+      } finally {
+        await other.stop();
+      }
+    }
   });
 
   it('checks the address again at delivery time', async () => {
