@@ -251,6 +251,24 @@ export class OperationService {
     return ended ?? row;
   }
 
+  /**
+   * Requests cancellation of workflows that have lost their purpose (the deliveries of a deleted webhook).
+   * Best effort: one that already closed is skipped, and one Temporal cannot be told about now finds its
+   * row gone at its next attempt and ends then.
+   */
+  async cancelWorkflows(workflowIds: string[]): Promise<void> {
+    await Promise.all(
+      workflowIds.map((id) =>
+        this.calls
+          .run(() => this.client.workflow.getHandle(id).cancel())
+          .catch((error) => {
+            if (!(error instanceof WorkflowNotFoundError))
+              this.logger.warn({ err: error, workflowId: id }, 'workflow cancel failed');
+          }),
+      ),
+    );
+  }
+
   /** Periodic sweep over unfinished operations (started late, or closed behind our back). */
   async reconcileAll(olderThanMs = 5_000): Promise<void> {
     for (const row of await listUnfinished(this.db, new Date(Date.now() - olderThanMs))) {

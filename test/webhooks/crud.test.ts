@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertWebhook } from '../../src/store/webhooks.js';
+import { deliveryWorkflowId, webhookEventId } from '../../src/webhooks/ids.js';
 import { documents, http, waitFor, waitForOperation } from '../support/http.js';
+import { freePort } from '../support/ports.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 import { startReceiver } from './receiver.js';
 
@@ -137,6 +139,39 @@ describe('webhook management', () => {
       } finally {
         await other.stop();
       }
+    }
+  });
+
+  it('stops the retries of its pending deliveries when it is deleted', async () => {
+    // Retries an hour apart, to a receiver that is down: the delivery waits for its next attempt.
+    const other = await startService({
+      env: { HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: 'true', HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: '3600000' },
+    });
+    try {
+      const bank = uniqueBank('deleted');
+      const down = `http://127.0.0.1:${await freePort()}/hook`;
+      const hook = await http(other.url, 'POST', hooks(bank), { url: down, events: ['operation.completed'] });
+      const op = await http(other.url, 'POST', `/v1/default/banks/${bank}/memories`, {
+        items: documents(2),
+        async: true,
+      });
+      await waitForOperation(other.url, bank, op.body.operation_id);
+      await waitFor('a failed first attempt', async () => {
+        const log = await http(other.url, 'GET', `${hooks(bank)}/${hook.body.id}/deliveries`);
+        return log.body.deliveries[0]?.attempts >= 1;
+      });
+      const eventId = webhookEventId(op.body.operation_id, 'operation.completed');
+      const delivery = other.runtime.client.workflow.getHandle(deliveryWorkflowId(hook.body.id, eventId));
+      expect((await delivery.describe()).status.name).toBe('RUNNING');
+
+      expect((await http(other.url, 'DELETE', `${hooks(bank)}/${hook.body.id}`)).status).toBe(204);
+      await waitFor(
+        'the delivery workflow to stop',
+        async () => (await delivery.describe()).status.name !== 'RUNNING',
+        15_000,
+      );
+    } finally {
+      await other.stop();
     }
   });
 

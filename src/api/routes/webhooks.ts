@@ -9,7 +9,7 @@ import {
   toWebhookView,
   updateWebhook,
 } from '../../store/webhooks.js';
-import { newWebhookId, newWebhookSecret } from '../../webhooks/ids.js';
+import { deliveryWorkflowId, newWebhookId, newWebhookSecret } from '../../webhooks/ids.js';
 import { assertWebhookUrl } from '../../webhooks/url-guard.js';
 import type { AppDeps } from '../deps.js';
 import { bankParams, pageQuery } from '../schemas.js';
@@ -65,7 +65,12 @@ export function webhookRoutes(deps: AppDeps) {
     })
     .delete('/:webhook_id', async (c) => {
       const { bank_id, webhook_id } = validate(webhookParams, c.req.param(), 'path');
-      if (!(await deleteWebhook(deps.db, bank_id, webhook_id))) throw missing(bank_id, webhook_id);
+      const pending = await deleteWebhook(deps.db, bank_id, webhook_id);
+      if (!pending) throw missing(bank_id, webhook_id);
+      // Its deliveries still retrying stop now, not at their next attempt (up to an hour away).
+      await deps.operations.cancelWorkflows(
+        pending.map((eventId) => deliveryWorkflowId(webhook_id, eventId)),
+      );
       return c.body(null, 204);
     })
     .get('/:webhook_id/deliveries', async (c) => {
