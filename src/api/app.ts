@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { tooLarge } from '../errors.js';
+import { StorageWatch } from '../store/storage.js';
 import { apiKeyAuth } from './auth.js';
 import { compressJson } from './compress.js';
 import type { AppDeps } from './deps.js';
@@ -17,7 +18,8 @@ export const BANK_PATH = '/v1/default/banks/:bank_id';
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();
-  app.onError(handleError(deps.logger));
+  const storage = new StorageWatch();
+  app.onError(handleError(deps.logger, storage));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
   app.use('*', compressJson());
   app.use('*', apiKeyAuth(deps.config.apiKeys));
@@ -36,6 +38,11 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', async (c) => {
     const report = await deps.health();
+    const noSpace = report.parts.database?.status === 'ok' ? await storage.problem(deps.db) : undefined;
+    if (noSpace) {
+      report.parts.database = { status: 'unavailable', error: noSpace };
+      report.status = 'unavailable';
+    }
     return c.json(report, report.status === 'ok' ? 200 : 503);
   });
   app.route(`${BANK_PATH}/operations`, operationRoutes(deps));
