@@ -64,6 +64,23 @@ describe('a cancelled retain', () => {
   });
 });
 
+describe('a large retain', () => {
+  it('keeps its workflow history short: a bounded number of chunks', async () => {
+    const bank = uniqueBank('history');
+    const res = await submit(base(), bank, documents(2_000));
+    const { operation } = await waitForOperation(base(), bank, res.body.operation_id);
+    expect(operation.status).toBe('completed');
+    const handle = svc.runtime.client.workflow.getHandle(`batch_retain/${bank}/${res.body.operation_id}`);
+    const history = await handle.fetchHistory();
+    const chunks = history.events!.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'retainChunk',
+    );
+    // 2,000 documents at the configured 20 a chunk would be 100 chunks and some 700 events.
+    expect(chunks.length).toBeLessThanOrEqual(32);
+    expect(history.events!.length).toBeLessThan(300);
+  });
+});
+
 describe('a completed graph update whose memories were replaced while it ran', () => {
   it('ends with its progress equal to its total', async () => {
     const api = await startService({ worker: false });
