@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { WebhookNetworks } from './webhooks/url-guard.js';
 
 /** One less than the cores, at least one: the event loop keeps a core for the store, HTTP and Temporal. */
 const DEFAULT_EXTRACTION_THREADS = Math.max(1, availableParallelism() - 1);
@@ -22,6 +23,7 @@ const envSchema = z.object({
   HINDSIGHT_EXTRACTION_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_EXTRACTION_THREADS),
   HINDSIGHT_API_KEYS: z.string().default(''),
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   HINDSIGHT_WORKER_METRICS_ADDRESS: z.string().min(1).optional(),
   HINDSIGHT_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(7432),
@@ -51,7 +53,8 @@ export interface Config {
   extractionThreads: number;
   /** key -> banks it may touch (null: all banks). Empty map: no authentication. */
   apiKeys: Map<string, string[] | null>;
-  webhookAllowPrivate: boolean;
+  /** Non-public networks webhooks may reach (link-local and metadata addresses never). */
+  webhookNetworks: WebhookNetworks;
   /** First retry delay of a failed webhook delivery; later ones double up to an hour. */
   webhookRetryInitialMs: number;
   /** host:port where the Temporal worker runtime serves its own Prometheus metrics (unset: off). */
@@ -109,7 +112,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chunkConcurrency: e.HINDSIGHT_CHUNK_CONCURRENCY,
     extractionThreads: e.HINDSIGHT_EXTRACTION_THREADS,
     apiKeys: parseApiKeys(e.HINDSIGHT_API_KEYS),
-    webhookAllowPrivate: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE,
+    webhookNetworks: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE
+      ? 'private'
+      : e.HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK
+        ? 'loopback'
+        : 'public',
     webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,
     workerMetricsAddress: e.HINDSIGHT_WORKER_METRICS_ADDRESS,
     databaseUrl: e.DATABASE_URL,

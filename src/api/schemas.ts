@@ -63,7 +63,12 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 export const retainItem = z.strictObject({
   content: storable(
-    z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(1_000_000, 'must be at most 1,000,000 characters')
+      // Only whitespace would be stored as a memory with no text.
+      .regex(/\S/, 'must not be blank (only whitespace)'),
   ),
   context: storable(z.string().max(10_000)).nullish(),
   timestamp: z.iso

@@ -34,6 +34,10 @@ import { startOperationWorkflow } from './workflow-starts.js';
 const CANCEL_WAIT_MS = 3_000;
 const LIVENESS_TTL_MS = 2_000;
 
+/** "has already completed", "has already failed", "has already been cancelled". */
+const alreadyEnded = (operationId: string, status: string) =>
+  conflict(`operation ${operationId} has already ${status === 'cancelled' ? 'been cancelled' : status}`);
+
 export interface Submitted {
   operation: OperationView;
   created: boolean;
@@ -202,7 +206,7 @@ export class OperationService {
    */
   async cancel(bankId: string, operationId: string, reason = 'cancelled by request') {
     const row = await this.rowInBank(bankId, operationId);
-    if (isTerminal(row.status)) throw conflict(`operation ${operationId} has already ${row.status}`);
+    if (isTerminal(row.status)) throw alreadyEnded(operationId, row.status);
     try {
       await this.calls.run(() =>
         this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason),
@@ -212,8 +216,7 @@ export class OperationService {
         // Its workflow already closed (terminated from outside, say): the row catches up, and an ended
         // operation cannot be cancelled.
         const reconciled = await this.reconcile(row);
-        if (isTerminal(reconciled.status))
-          throw conflict(`operation ${operationId} has already ${reconciled.status}`);
+        if (isTerminal(reconciled.status)) throw alreadyEnded(operationId, reconciled.status);
       } else if (row.status !== 'pending') {
         throw error; // a running operation needs the signal; a pending one is ended in the store below
       }
@@ -295,6 +298,24 @@ export class OperationService {
     );
     if (ended) await this.onEnded?.(toView(ended));
     return { row: ended ?? row };
+  }
+
+  /**
+   * Requests cancellation of workflows that have lost their purpose (the deliveries of a deleted webhook).
+   * Best effort: one that already closed is skipped, and one Temporal cannot be told about now finds its
+   * row gone at its next attempt and ends then.
+   */
+  async cancelWorkflows(workflowIds: string[]): Promise<void> {
+    await Promise.all(
+      workflowIds.map((id) =>
+        this.calls
+          .run(() => this.client.workflow.getHandle(id).cancel())
+          .catch((error) => {
+            if (!(error instanceof WorkflowNotFoundError))
+              this.logger.warn({ err: error, workflowId: id }, 'workflow cancel failed');
+          }),
+      ),
+    );
   }
 
   /** Periodic sweep over unfinished operations (started late, or closed behind our back). */
