@@ -1,7 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// Two legs over the same suites: embedded PGlite always, a PostgreSQL server when
-// HINDSIGHT_TEST_DATABASE_URL names one (CI starts it). Pure unit suites run once.
+// Two legs over the same suites: the embedded PostgreSQL server (the service's default) always, and a system
+// PostgreSQL server when HINDSIGHT_TEST_DATABASE_URL names one (CI starts it). Pure unit suites run once.
 const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL;
 const integration = ['test/**/*.test.ts'];
 const unitOnly = [
@@ -11,9 +11,10 @@ const unitOnly = [
   'test/fuzz/**',
   'test/cli/glob.test.ts',
   'test/temporal/**',
-  'test/store/**',
+  'test/faults/embedded-store.test.ts',
+  'test/browser/**',
 ];
-// Suites about a database server (PGlite runs inside the service, with no server to stop).
+// Suites about a system server the suite starts and stops itself.
 const postgresOnly = ['test/faults/database-restart.test.ts'];
 
 export default defineConfig({
@@ -27,7 +28,7 @@ export default defineConfig({
       {
         extends: true as const,
         test: {
-          name: 'pglite',
+          name: 'embedded',
           include: integration,
           exclude: postgresOnly,
           env: { HINDSIGHT_TEST_DATABASE_URL: '' },

@@ -57,13 +57,16 @@ export async function markOperationRunning(
   return { status: row.status };
 }
 
-/** What a batch retain produced: every memory it wrote, and the items it could not retain. */
-async function retainResult(db: Database, operationId: string, total: number) {
+/**
+ * What a batch retain produced: every memory it wrote, the items it went through (all of them unless it was
+ * cancelled or failed on the way) and the items it could not retain.
+ */
+async function retainResult(db: Database, operationId: string, itemsProcessed: number) {
   const memoryIds = await memoryIdsOfOperation(db, operationId);
   const failedItems = await listFailures(db, operationId);
   return {
     memory_ids: memoryIds,
-    items_count: total,
+    items_count: itemsProcessed,
     memories_count: memoryIds.length,
     entities_count: await countEntitiesOfOperation(db, operationId),
     failed_items: failedItems,
@@ -79,7 +82,7 @@ export async function finishOperationActivity(
   let { status, error } = input as { status: 'completed' | 'failed' | 'cancelled'; error: string | null };
   let result: Record<string, unknown>;
   if (input.type === 'batch_retain') {
-    const retained = await retainResult(db, input.operationId, row.total);
+    const retained = await retainResult(db, input.operationId, row.progress);
     result = retained;
     if (status === 'completed' && row.total > 0 && retained.failed_items.length === row.total) {
       status = 'failed';
@@ -98,8 +101,11 @@ export async function finishOperationActivity(
   }
   // What model calls cost (absent with the built-in extractor).
   Object.assign(result, await costOfOperation(db, input.operationId));
+  // Maintenance counts its work when it starts; memories replaced meanwhile (a document retained again) are
+  // no longer there to process, so a completed run's total is what it really went through.
+  const total = status === 'completed' && input.type !== 'batch_retain' ? row.progress : undefined;
   const final = await db.transaction(async (tx) => {
-    const finished = await finishOperation(tx, input.operationId, { status, error, result });
+    const finished = await finishOperation(tx, input.operationId, { status, error, result, total });
     await dropAnswers(tx, input.operationId);
     if (input.type === 'batch_retain') await dropItems(tx, input.operationId);
     // Follow-ups are queued with the completion, so nobody sees a completed retain without them.

@@ -39,7 +39,7 @@ export function createWebhookActivities(deps: { db: Database; config: Config; lo
         eventId: delivery.event_id,
         body: delivery.payload,
         secret: delivery.secret,
-        allowPrivate: config.webhookAllowPrivate,
+        networks: config.webhookNetworks,
         timeoutMs: REQUEST_TIMEOUT_MS,
       });
       metrics.webhookDeliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });

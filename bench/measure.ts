@@ -139,3 +139,35 @@ export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
   return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
+
+/**
+ * Proportional memory (MB) of a process tree, from /proc/<pid>/smaps_rollup: shared pages count once across
+ * the tree, so a PostgreSQL server's shared buffers are not added up per backend. NaN once it is gone.
+ */
+export function treePssMb(pid: number): number {
+  let total = 0;
+  const pending = [pid];
+  while (pending.length > 0) {
+    const next = pending.pop()!;
+    try {
+      const match = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${next}/smaps_rollup`, 'utf8'));
+      if (match) total += Number(match[1]) / 1024;
+    } catch {
+      if (next === pid) return Number.NaN;
+    }
+    pending.push(...childrenOf(next));
+  }
+  return total;
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}

@@ -23,7 +23,6 @@ interface Profile {
 const PARTS: [string, RegExp][] = [
   ['extraction: compromise (NLP)', /node_modules\/compromise\//],
   ['extraction: src/domain', /\/src\/domain\//],
-  ['store: PGlite (WASM PostgreSQL)', /pglite|^wasm:/],
   ['store: pg driver', /node_modules\/(pg|pg-protocol|pg-pool)\//],
   ['store: src/store (SQL, JSON)', /\/src\/store\//],
   ['Temporal SDK', /@temporalio\//],

@@ -1,15 +1,18 @@
 /**
  * `npm run bench:recall [-- --dims N] [-- --memories N]`: recall latency by meaning and words at 100,000
- * memories of one bank, on embedded PGlite and (with BENCH_DATABASE_URL) a PostgreSQL server. Recall scans the
+ * memories of one bank, on the embedded PostgreSQL server and (with BENCH_DATABASE_URL) another one. Recall scans the
  * bank's embeddings exactly (no vector index: stock PostgreSQL has none); this measures what that costs.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createLogger } from '../src/logger.js';
 import { normalize } from '../src/models/provider.js';
 import { type Database, openDatabase } from '../src/store/db.js';
+import { startEmbeddedPostgres } from '../src/store/embedded-postgres.js';
 import { recall, recallHybrid } from '../src/store/memories.js';
 import { migrate } from '../src/store/migrate.js';
+import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
 
 const arg = (name: string, fallback: number) => {
@@ -79,14 +82,21 @@ async function measure(name: string, db: Database) {
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hindsight-bench-recall-'));
+chmodSync(dir, 0o711); // the cluster's server (as root, the postgres user) must pass through
 try {
   console.log('| store | memories | dimensions | words only (median) | meaning + words (median) | ratio |');
   console.log('| --- | --- | --- | --- | --- | --- |');
-  const pglite = await openDatabase({ dataDir: join(dir, 'pglite') });
-  await measure('PGlite', pglite);
-  await pglite.close();
+  const server = await startEmbeddedPostgres({
+    dataDir: dir,
+    port: await freePort(),
+    logger: createLogger('warn'),
+  });
+  const embedded = openDatabase(server.url);
+  await measure('embedded PostgreSQL', embedded);
+  await embedded.close();
+  await server.stop();
   if (process.env.BENCH_DATABASE_URL) {
-    const pg = await openDatabase({ url: process.env.BENCH_DATABASE_URL });
+    const pg = openDatabase(process.env.BENCH_DATABASE_URL);
     await measure('PostgreSQL', pg);
     await pg.close();
   }

@@ -1,6 +1,7 @@
 /** What each part of a bench run hands to the report. */
 
-export type Engine = 'pglite' | 'postgres';
+/** `embedded`: the service's own PostgreSQL server (the default); `postgres`: a system server, DATABASE_URL. */
+export type Engine = 'embedded' | 'postgres';
 
 export interface RetainRun {
   engine: Engine;
@@ -14,22 +15,53 @@ export interface RetainRun {
   /** CPU seconds; `direct` is the mean over the direct runs. */
   cpu: { service: number; devServer: number; direct: number };
   rss: { idle: number; submitPeak: number; runPeak: number; end: number };
+  /** Proportional memory of the embedded PostgreSQL server's processes (NaN for a system server). */
+  storeMb: { idle: number; runPeak: number };
   followUpsCancelled: number;
-  /** PostgreSQL only: deadlocks the server reported in the service's database, and retried in the direct runs. */
+  /** Deadlocks the server reported in the service's database, and retried in the direct runs. */
   deadlocks: { service: number; direct: number } | undefined;
 }
 
 export type ReadKind = 'get' | 'list' | 'health';
 
-export interface LoadResult {
+export interface PollerRun {
+  clients: number;
+  docs: number;
+  /** From created_at to completed_at of the batch, as the store wrote them. */
+  ms: number;
+  status: string;
   /** Latency of every answer, whatever its status: a slow 503 is as slow as a slow 200. */
-  kinds: Record<ReadKind, number[]>;
-  /** Answers other than 200 (health answers 503 when a probe misses its 2 s deadline), and failed requests. */
+  latencies: Record<ReadKind, number[]>;
+  /** Answers other than 200, and failed requests. */
   notOk: Record<ReadKind, number>;
-  /** From the first request to the last answer: a request started near the end of the window may run long. */
-  windowMs: number;
-  /** How many GET operation answers saw the batch in each status. */
-  statusesSeen: Record<string, number>;
+}
+
+export interface SubmitBurst {
+  submits: number;
+  docsEach: number;
+  p50: number;
+  p99: number;
+  max: number;
+  wallMs: number;
+}
+
+export interface LargeBankRun {
+  docs: number;
+  memories: number;
+  followUps: { type: string; status: string; ms: number; progress: number; total: number }[];
+  workflowTasks: number;
+  maxWorkflowTaskMs: number;
+  /** TMPRL1104 lines ("workflow task duration exceeded") the worker logged meanwhile. */
+  slowTaskWarnings: number;
+  restartToHealthyMs: number;
+}
+
+export interface EngineResults {
+  engine: Engine;
+  runs: RetainRun[];
+  pollers: PollerRun[];
+  burst: SubmitBurst | undefined;
+  large: LargeBankRun | undefined;
 }
 
 export interface CancelResult {

@@ -3,123 +3,55 @@
  * against the same pipeline called directly, read latency under load, cancel latency and resident memory,
  * each figure measured side by side in one run. Prints the tables and writes docs/BENCHMARKS.md.
  */
-import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '../src/logger.js';
 import { ExtractionPool } from '../src/retain/extraction-pool.js';
 import { type Database, openDatabase } from '../src/store/db.js';
+import { startEmbeddedPostgres } from '../src/store/embedded-postgres.js';
 import { migrate } from '../src/store/migrate.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { freePort } from '../test/support/ports.js';
-import { type Document, makeDocuments } from './corpus.js';
+import { makeDocuments } from './corpus.js';
 import { countMemories, directRetain } from './direct.js';
-import { cpuSeconds, fmt, ownCpuSeconds, sleep, timed, treeCpuSeconds } from './measure.js';
-import {
-  type BenchPostgres,
-  benchPostgres,
-  deadlockCount,
-  dropPostgresDatabase,
-  freshPostgresDatabase,
-} from './postgres.js';
+import { largeBank } from './large-bank.js';
+import { cpuSeconds, fmt, ownCpuSeconds, sleep, timed, treeCpuSeconds, treePssMb } from './measure.js';
+import { cancelOpenOperations, opsPath, pollOperation, submit, TERMINAL, waitEnded } from './operations.js';
+import { throughputUnderPollers } from './pollers.js';
+import { benchPostgres, deadlockCount, dropPostgresDatabase, freshPostgresDatabase } from './postgres.js';
 import { summarizeProfiles } from './profile.js';
 import { render } from './report.js';
-import type { CancelResult, Engine, LoadResult, RetainRun } from './results.js';
+import type { CancelResult, Engine, EngineResults, RetainRun } from './results.js';
 import { childPid, http, type ServiceChild, startService } from './service.js';
 import {
+  BURST,
   CANCEL_BATCH_DOCS,
   CANCEL_RUNS,
-  CLIENTS,
   defaults,
   LARGE,
-  LOAD_BATCH_DOCS,
-  LOAD_WINDOW_MS,
+  LARGE_BANK_DOCS,
   log,
   MAX_BODY_BYTES,
   mean,
+  POLL_BATCH_DOCS,
+  POLLERS,
   PROFILE,
   QUICK,
   REPO_ROOT,
   SIZES,
   WARM_UP_DOCS,
 } from './settings.js';
+import { submitBurst } from './submits.js';
 
 const logger = createLogger('warn');
 const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-'));
+// The data directories below hold PostgreSQL clusters, whose server (as root, the postgres user) must pass here.
+chmodSync(root, 0o711);
 /** The direct pipeline's extraction threads: as many as the service's. */
 const extraction = new ExtractionPool(defaults.extractionThreads);
-const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-// ---------------------------------------------------------------------------------------------------------
-// Service-side helpers
-
-const opsPath = (bank: string) => `/v1/default/banks/${bank}/operations`;
-
-/** With its own operation id, so a resend (see `http`) attaches to the same operation. */
-async function submit(base: string, bank: string, items: Document[]) {
-  const operation_id = `op-bench-${randomUUID()}`;
-  const reply = await http(base, 'POST', `/v1/default/banks/${bank}/memories`, {
-    async: true,
-    operation_id,
-    items,
-  });
-  if (reply.status !== 202) throw new Error(`submit answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-  return { operationId: reply.body.operation_id as string, ms: reply.ms };
-}
-
-/** Polls GET operation (as a watching client would) until `until` holds. */
-async function pollOperation(
-  base: string,
-  bank: string,
-  id: string,
-  until: (op: any) => boolean,
-  everyMs = 250,
-) {
-  for (;;) {
-    const reply = await http(base, 'GET', `${opsPath(bank)}/${id}`);
-    if (reply.status !== 200)
-      throw new Error(`GET operation answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-    if (until(reply.body)) return reply.body;
-    if (TERMINAL.has(reply.body.status))
-      throw new Error(`operation ${id} ended ${reply.body.status}: ${reply.body.error}`);
-    await sleep(everyMs);
-  }
-}
-
-/**
- * Waits for a batch retain to complete by reading the list, which comes from the store alone: unlike GET of a
- * running operation it asks the workflow nothing, so watching costs the measured run next to nothing.
- */
-async function waitCompleted(base: string, bank: string, id: string) {
-  for (;;) {
-    const reply = await http(base, 'GET', `${opsPath(bank)}?type=batch_retain&limit=100`);
-    if (reply.status !== 200) throw new Error(`list answered ${reply.status}: ${JSON.stringify(reply.body)}`);
-    const op = (reply.body.operations as any[]).find((o) => o.operation_id === id);
-    if (op?.status === 'completed') return op;
-    if (op && TERMINAL.has(op.status)) throw new Error(`operation ${id} ended ${op.status}: ${op.error}`);
-    await sleep(500);
-  }
-}
-
-/**
- * Cancels whatever still runs or waits in the bank: the graph_update and regenerate_observations follow-ups a
- * completed retain queues, so their CPU does not spill into the next measurement. Returns how many it cancelled.
- */
-async function cancelOpenOperations(base: string, bank: string): Promise<number> {
-  let cancelled = 0;
-  for (;;) {
-    const { body } = await http(base, 'GET', `${opsPath(bank)}?limit=100`);
-    const open = (body.operations as any[]).filter((op) => !TERMINAL.has(op.status));
-    if (open.length === 0) return cancelled;
-    for (const op of open) {
-      const reply = await http(base, 'DELETE', `${opsPath(bank)}/${op.operation_id}`);
-      if (reply.status === 200 || reply.status === 202) cancelled++;
-    }
-    await sleep(200);
-  }
-}
 
 // ---------------------------------------------------------------------------------------------------------
 // 1 + 4 + 5: batch retain through the service against the direct pipeline, with RSS and CPU
@@ -158,6 +90,9 @@ async function retainRun(
   // Through the service: submit -> 202 -> ... -> completed (completed_at is written by the store's clock).
   const deadlocksBefore = await serviceDeadlocks?.();
   const idleAt = service.rss.mark();
+  const storePid = service.postgresPid();
+  const storeIdleMb = storePid ? treePssMb(storePid) : Number.NaN;
+  const storePeak = peakSampler(() => (storePid ? treePssMb(storePid) : Number.NaN));
   const cpuBefore = {
     service: cpuSeconds(service.pid),
     devServer: devServerPid ? treeCpuSeconds(devServerPid) : NaN,
@@ -165,13 +100,14 @@ async function retainRun(
   const t0 = Date.now();
   const { operationId, ms: submitMs } = await submit(service.url, bank, items);
   const acceptedAt = service.rss.mark();
-  const done = await waitCompleted(service.url, bank, operationId);
+  const done = await waitEnded(service.url, bank, operationId);
   const temporalMs = Date.parse(done.completed_at) - t0;
   const startedMs = Date.parse(done.started_at) - t0;
   const endAt = service.rss.mark();
   const serviceCpu = cpuSeconds(service.pid) - cpuBefore.service;
   const devServerCpu = devServerPid ? treeCpuSeconds(devServerPid) - cpuBefore.devServer : NaN;
   const submitRss = service.rss.between(idleAt, acceptedAt);
+  const storeMb = { idle: storeIdleMb, runPeak: storePeak.stop() };
   const runRss = service.rss.between(acceptedAt, endAt);
   const followUpsCancelled = await cancelOpenOperations(service.url, bank);
   const deadlocksAfter = await serviceDeadlocks?.();
@@ -192,6 +128,7 @@ async function retainRun(
       direct: direct.reduce((sum, d) => sum + d.cpu, 0) / direct.length,
     },
     rss: { idle: submitRss.start, submitPeak: submitRss.peak, runPeak: runRss.peak, end: runRss.end },
+    storeMb,
     followUpsCancelled,
     deadlocks:
       deadlocksAfter === undefined
@@ -201,51 +138,6 @@ async function retainRun(
             direct: direct.reduce((sum, d) => sum + d.deadlocks, 0),
           },
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// 2: GET operation, list and health under 50 concurrent clients while a batch runs
-
-async function readLatencyUnderLoad(service: ServiceChild): Promise<LoadResult> {
-  const bank = 'bench-load';
-  const { operationId } = await submit(service.url, bank, makeDocuments(LOAD_BATCH_DOCS, 2));
-  await pollOperation(service.url, bank, operationId, (op) => op.status === 'running', 100);
-  const paths = {
-    get: `${opsPath(bank)}/${operationId}`,
-    list: `${opsPath(bank)}?limit=20`,
-    health: '/health',
-  } as const;
-  const order = ['get', 'list', 'health'] as const;
-  const result: LoadResult = {
-    kinds: { get: [], list: [], health: [] },
-    notOk: { get: 0, list: 0, health: 0 },
-    windowMs: 0,
-    statusesSeen: {},
-  };
-  const from = Date.now();
-  const until = from + LOAD_WINDOW_MS;
-  // Each client cycles through the three kinds from its own starting point, so at any moment all three
-  // are in flight in equal numbers and share the same conditions.
-  const client = async (index: number) => {
-    for (let i = index; Date.now() < until; i++) {
-      const kind = order[i % order.length]!;
-      const reply = await http(service.url, 'GET', paths[kind]).catch(() => undefined);
-      if (!reply) {
-        result.notOk[kind]++;
-        continue;
-      }
-      result.kinds[kind].push(reply.ms);
-      if (reply.status !== 200) result.notOk[kind]++;
-      else if (kind === 'get') {
-        result.statusesSeen[reply.body.status] = (result.statusesSeen[reply.body.status] ?? 0) + 1;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: CLIENTS }, (_, i) => client(i)));
-  result.windowMs = Date.now() - from;
-  await http(service.url, 'DELETE', paths.get);
-  await cancelOpenOperations(service.url, bank);
-  return result;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -278,7 +170,7 @@ async function cancelLatency(service: ServiceChild): Promise<CancelResult> {
 async function warmUpService(service: ServiceChild, tag: string): Promise<void> {
   const bank = `warm-${tag}`;
   const { operationId } = await submit(service.url, bank, makeDocuments(WARM_UP_DOCS, 3));
-  await waitCompleted(service.url, bank, operationId);
+  await waitEnded(service.url, bank, operationId);
   await cancelOpenOperations(service.url, bank);
 }
 
@@ -287,30 +179,32 @@ interface DirectStore {
   cleanUp(): Promise<void>;
 }
 
-/** A fresh store of the engine for the direct pipeline, with the service's warm-up documents in it. */
-async function openDirectStore(engine: Engine, name: string, pgServer: BenchPostgres | undefined) {
-  let store: DirectStore;
-  if (engine === 'pglite') {
-    const dir = join(root, `direct-${name}`);
-    const db = await openDatabase({ dataDir: dir });
-    store = {
-      db,
-      cleanUp: async () => {
-        await db.close();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } else {
-    const url = await freshPostgresDatabase(pgServer!.url, `bench_direct_${name}`);
-    const db = await openDatabase({ url });
-    store = {
-      db,
-      cleanUp: async () => {
-        await db.close();
-        await dropPostgresDatabase(pgServer!.url, url);
-      },
-    };
-  }
+/** The highest value `read` gives, sampled every 500 ms until stopped. */
+function peakSampler(read: () => number): { stop(): number } {
+  let peak = read();
+  const timer = setInterval(() => {
+    const value = read();
+    if (!(value <= peak)) peak = value;
+  }, 500);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      return peak;
+    },
+  };
+}
+
+/** A fresh database on the engine's server for the direct pipeline, with the service's warm-up documents in it. */
+async function openDirectStore(serverUrl: string, name: string): Promise<DirectStore> {
+  const url = await freshPostgresDatabase(serverUrl, `bench_direct_${name}`);
+  const db = openDatabase(url);
+  const store = {
+    db,
+    cleanUp: async () => {
+      await db.close();
+      await dropPostgresDatabase(serverUrl, url);
+    },
+  };
   await migrate(store.db);
   const tag = name.replace(/_[ab]$/, '');
   await directRetain(
@@ -322,6 +216,105 @@ async function openDirectStore(engine: Engine, name: string, pgServer: BenchPost
     defaults.chunkConcurrency,
   );
   return store;
+}
+
+interface BenchContext {
+  temporalAddress: string;
+  temporal: Client;
+  devServerPid: number | undefined;
+  /** The server the direct pipeline writes to: the same PostgreSQL build the engine's service uses. */
+  directServerUrl: string;
+  /** The system server, for the postgres engine's service databases. */
+  systemServerUrl: string | undefined;
+}
+
+/** The whole service as an operator runs it, on the engine's store; `restart` starts it again on the same data. */
+async function serviceFor(ctx: BenchContext, engine: Engine, tag: string, nodeArgs: string[] = []) {
+  const databaseUrl =
+    engine === 'postgres'
+      ? await freshPostgresDatabase(ctx.systemServerUrl!, `bench_service_${tag}`)
+      : undefined;
+  const options = {
+    temporalAddress: ctx.temporalAddress,
+    dataDir: join(root, `service-${tag}`),
+    port: await freePort(),
+    postgresPort: await freePort(),
+    taskQueue: `bench-${tag}`,
+    databaseUrl,
+    env: { HINDSIGHT_MAX_BODY_BYTES: MAX_BODY_BYTES },
+    nodeArgs,
+  };
+  const cleanUp = async () => {
+    if (databaseUrl) await dropPostgresDatabase(ctx.systemServerUrl!, databaseUrl);
+  };
+  const restart = async (running: ServiceChild) => {
+    await running.stop();
+    const started = performance.now();
+    const service = await startService({ ...options, nodeArgs: [] });
+    return { service, ms: performance.now() - started };
+  };
+  return { service: await startService(options), databaseUrl, cleanUp, restart };
+}
+
+async function benchEngine(ctx: BenchContext, engine: Engine, profileDir: string) {
+  const results: EngineResults = { engine, runs: [], pollers: [], burst: undefined, large: undefined };
+  let cancels: CancelResult | undefined;
+  let profiled = false;
+  for (const docs of SIZES[engine]) {
+    const tag = `${engine === 'embedded' ? 'e' : 'p'}${docs}_${process.pid}`;
+    const profiling = PROFILE && engine === 'embedded' && docs === 10_000;
+    if (profiling) mkdirSync(profileDir, { recursive: true });
+    log(`${engine} ${docs.toLocaleString('en')} documents: starting the service`);
+    const { service, databaseUrl, cleanUp } = await serviceFor(
+      ctx,
+      engine,
+      tag,
+      profiling ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    );
+    try {
+      await warmUpService(service, tag);
+      log(`${engine} ${docs.toLocaleString('en')} documents: batch retain, direct / service / direct`);
+      const openDirect = (name: string) => openDirectStore(ctx.directServerUrl, name);
+      const deadlocks = databaseUrl ? () => deadlockCount(databaseUrl) : undefined;
+      const run = await retainRun(engine, service, ctx.devServerPid, openDirect, docs, tag, deadlocks);
+      results.runs.push(run);
+      log(
+        `  service ${fmt.s(run.temporalMs)}, direct ${run.directMs.map(fmt.s).join(' / ')}, ` +
+          `ratio ${fmt.ratio(run.temporalMs / mean(run.directMs))}`,
+      );
+    } finally {
+      await service.stop();
+      await cleanUp();
+    }
+    profiled ||= profiling;
+  }
+
+  const tag = `${engine === 'embedded' ? 'e' : 'p'}x_${process.pid}`;
+  const { service, cleanUp, restart } = await serviceFor(ctx, engine, tag);
+  let current = service;
+  try {
+    await warmUpService(current, tag);
+    for (const clients of POLLERS) {
+      log(
+        `${engine}: ${POLL_BATCH_DOCS.toLocaleString('en')}-document batch with ${clients} clients polling`,
+      );
+      results.pollers.push(await throughputUnderPollers(current, clients, POLL_BATCH_DOCS, tag));
+    }
+    log(`${engine}: ${BURST.submits} concurrent submits of ${BURST.docsEach} documents`);
+    results.burst = await submitBurst(current, BURST.submits, BURST.docsEach, tag);
+    if (engine === 'embedded') {
+      log(`cancel latency: ${CANCEL_RUNS} runs`);
+      cancels = await cancelLatency(current);
+    }
+    log(`${engine}: a bank of ${LARGE_BANK_DOCS.toLocaleString('en')} documents, its follow-ups, a restart`);
+    const large = await largeBank(current, ctx.temporal, LARGE_BANK_DOCS, tag, () => restart(current));
+    current = large.service;
+    results.large = large.run;
+  } finally {
+    await current.stop();
+    await cleanUp();
+  }
+  return { results, cancels, profiled };
 }
 
 async function main(): Promise<void> {
@@ -338,68 +331,45 @@ async function main(): Promise<void> {
     cliPath: process.env.TEMPORAL_CLI_PATH,
     logger,
   });
-  const devServerPid = childPid('start-dev');
-  const pgServer = await benchPostgres();
-  const engines: Engine[] = pgServer ? ['pglite', 'postgres'] : ['pglite'];
-  const runs: RetainRun[] = [];
-  let load: LoadResult | undefined;
+  const connection = await Connection.connect({ address: devServer.address });
+  // The direct pipeline of the embedded engine writes to the same PostgreSQL build, started by the bench.
+  const directEmbedded = await startEmbeddedPostgres({
+    dataDir: join(root, 'direct-store'),
+    port: await freePort(),
+    logger,
+  });
+  const systemServer = await benchPostgres();
+  const ctxBase = {
+    temporalAddress: devServer.address,
+    temporal: new Client({ connection }),
+    devServerPid: childPid('start-dev'),
+    systemServerUrl: systemServer?.url,
+  };
+  const engines: Engine[] = systemServer ? ['embedded', 'postgres'] : ['embedded'];
+  const results: EngineResults[] = [];
   let cancels: CancelResult = { samples: [], completedInstead: 0 };
   let profileSummary: string | undefined;
   const profileDir = join(root, 'profile');
 
   try {
     for (const engine of engines) {
-      for (const docs of SIZES[engine]) {
-        const tag = `${engine === 'pglite' ? 'l' : 'p'}${docs}_${process.pid}`;
-        const profiled = PROFILE && engine === 'pglite' && docs === 10_000;
-        const serviceDb =
-          engine === 'postgres'
-            ? await freshPostgresDatabase(pgServer!.url, `bench_service_${tag}`)
-            : undefined;
-        log(`${engine} ${docs.toLocaleString('en')} documents: starting the service`);
-        if (profiled) mkdirSync(profileDir, { recursive: true });
-        const service = await startService({
-          temporalAddress: devServer.address,
-          dataDir: join(root, `service-${tag}`),
-          port: await freePort(),
-          taskQueue: `bench-${tag}`,
-          databaseUrl: serviceDb,
-          env: { HINDSIGHT_MAX_BODY_BYTES: MAX_BODY_BYTES },
-          nodeArgs: profiled ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
-        });
-        try {
-          await warmUpService(service, tag);
-          log(`${engine} ${docs.toLocaleString('en')} documents: batch retain, direct / service / direct`);
-          const openDirect = (name: string) => openDirectStore(engine, name, pgServer);
-          const deadlocks = serviceDb ? () => deadlockCount(serviceDb) : undefined;
-          const run = await retainRun(engine, service, devServerPid, openDirect, docs, tag, deadlocks);
-          runs.push(run);
-          log(
-            `  service ${fmt.s(run.temporalMs)}, direct ${run.directMs.map(fmt.s).join(' / ')}, ` +
-              `ratio ${fmt.ratio(run.temporalMs / mean(run.directMs))}`,
-          );
-          if (engine === 'pglite' && docs === SIZES.pglite[0]) {
-            log(`read latency: ${CLIENTS} clients for ${LOAD_WINDOW_MS / 1000} s while a batch runs`);
-            load = await readLatencyUnderLoad(service);
-            log(`cancel latency: ${CANCEL_RUNS} runs`);
-            cancels = await cancelLatency(service);
-          }
-        } finally {
-          await service.stop();
-          if (serviceDb) await dropPostgresDatabase(pgServer!.url, serviceDb);
-        }
-        if (profiled) profileSummary = summarizeProfiles(profileDir);
-      }
+      const directServerUrl =
+        engine === 'embedded' ? directEmbedded.url.replace(/\/hindsight$/, '/postgres') : systemServer!.url;
+      const done = await benchEngine({ ...ctxBase, directServerUrl }, engine, profileDir);
+      results.push(done.results);
+      if (done.cancels) cancels = done.cancels;
+      if (done.profiled) profileSummary = summarizeProfiles(profileDir);
     }
   } finally {
+    await connection.close();
     await devServer.stop();
-    await pgServer?.stop?.();
+    await directEmbedded.stop();
+    await systemServer?.stop?.();
     rmSync(root, { recursive: true, force: true });
   }
 
   const report = render({
-    runs,
-    load,
+    results,
     cancels,
     profileSummary,
     startedAt,

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RssSampler, sleep } from './measure.js';
 import { REPO_ROOT } from './settings.js';
 
@@ -51,6 +52,10 @@ export interface ServiceChild {
   pid: number;
   url: string;
   rss: RssSampler;
+  /** The embedded PostgreSQL server's postmaster, when the service runs one. */
+  postgresPid(): number | undefined;
+  /** TMPRL1104 lines the worker has logged: a workflow task ran over the SDK's 5 s warning threshold. */
+  slowWorkflowTaskWarnings(): number;
   /** SIGTERM (the worker drains, a CPU profile is written), SIGKILL if it has not exited in 30 s. */
   stop(): Promise<void>;
 }
@@ -69,7 +74,9 @@ export async function startService(options: {
   dataDir: string;
   port: number;
   taskQueue: string;
+  /** A system PostgreSQL database; without one the service runs its embedded server on `postgresPort`. */
   databaseUrl?: string | undefined;
+  postgresPort?: number;
   nodeArgs?: string[];
   env?: Record<string, string>;
 }): Promise<ServiceChild> {
@@ -85,6 +92,7 @@ export async function startService(options: {
     HINDSIGHT_PORT: String(options.port),
     HINDSIGHT_LOG_LEVEL: 'warn',
     ...(options.databaseUrl ? { DATABASE_URL: options.databaseUrl } : {}),
+    ...(options.postgresPort ? { HINDSIGHT_POSTGRES_PORT: String(options.postgresPort) } : {}),
     ...options.env,
   });
   const child = spawn(
@@ -99,8 +107,11 @@ export async function startService(options: {
   if (child.pid === undefined) throw new Error('could not start the service');
   children.add(child);
   let output = '';
+  let slowTasks = 0;
   const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString('utf8')).slice(-8_000);
+    const text = chunk.toString('utf8');
+    slowTasks += text.split('TMPRL1104').length - 1;
+    output = (output + text).slice(-8_000);
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -124,6 +135,15 @@ export async function startService(options: {
     pid: child.pid,
     url,
     rss,
+    postgresPid: () => {
+      if (options.databaseUrl) return undefined;
+      try {
+        return Number.parseInt(readFileSync(join(options.dataDir, 'postgres', 'postmaster.pid'), 'utf8'), 10);
+      } catch {
+        return undefined;
+      }
+    },
+    slowWorkflowTaskWarnings: () => slowTasks,
     stop: async () => {
       rss.stop();
       if (child.exitCode === null && child.signalCode === null) {

@@ -14,13 +14,16 @@ export const COMMAND = ['npm run bench', ...['large', 'profile', 'quick'].filter
   .replace('bench --', 'bench -- --');
 
 export const SIZES = {
-  pglite: QUICK ? [200, 1_000] : LARGE ? [1_000, 10_000, 100_000] : [1_000, 10_000],
-  postgres: QUICK ? [200] : LARGE ? [1_000, 10_000] : [1_000],
+  embedded: QUICK ? [200, 1_000] : LARGE ? [1_000, 10_000, 100_000] : [1_000, 10_000],
+  postgres: QUICK ? [200] : [1_000, 10_000],
 };
 export const WARM_UP_DOCS = QUICK ? 50 : 200;
-export const CLIENTS = 50;
-export const LOAD_WINDOW_MS = QUICK ? 3_000 : 10_000;
-export const LOAD_BATCH_DOCS = 8_000;
+/** Clients polling back to back while a batch of POLL_BATCH_DOCS runs; the first run has none. */
+export const POLLERS = [0, 20, 50];
+export const POLL_BATCH_DOCS = QUICK ? 300 : 2_000;
+export const BURST = { submits: QUICK ? 50 : 200, docsEach: 20 };
+/** Documents that make a bank of about 50,000 memories (three facts a document, give or take). */
+export const LARGE_BANK_DOCS = QUICK ? 500 : 16_500;
 export const CANCEL_RUNS = QUICK ? 3 : 10;
 export const CANCEL_BATCH_DOCS = 2_000;
 // Bodies of 100,000 documents are over the default 64 MB request limit.

@@ -1,6 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import type { WebhookNetworks } from './webhooks/url-guard.js';
 
 /** One less than the cores, at least one: the event loop keeps a core for the store, HTTP and Temporal. */
 const DEFAULT_EXTRACTION_THREADS = Math.max(1, availableParallelism() - 1);
@@ -22,6 +23,7 @@ const envSchema = z.object({
   HINDSIGHT_EXTRACTION_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_EXTRACTION_THREADS),
   HINDSIGHT_API_KEYS: z.string().default(''),
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+  HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
   HINDSIGHT_WORKER_METRICS_ADDRESS: z.string().min(1).optional(),
   // Model providers (OpenAI-compatible). Names follow the reference product's; unset: the built-in extractor.
@@ -40,6 +42,7 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(6 * 3_600_000),
+  HINDSIGHT_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(7432),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -47,6 +50,8 @@ const envSchema = z.object({
   TEMPORAL_PORT: z.coerce.number().int().min(1).max(65535).default(7233),
   TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
   TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_WORKER_BUILD_ID: z.string().optional(),
+  TEMPORAL_DEPLOYMENT_NAME: z.string().min(1).default('hindsight'),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -64,14 +69,18 @@ export interface Config {
   extractionThreads: number;
   /** key -> banks it may touch (null: all banks). Empty map: no authentication. */
   apiKeys: Map<string, string[] | null>;
-  webhookAllowPrivate: boolean;
+  /** Non-public networks webhooks may reach (link-local and metadata addresses never). */
+  webhookNetworks: WebhookNetworks;
   /** First retry delay of a failed webhook delivery; later ones double up to an hour. */
   webhookRetryInitialMs: number;
   /** host:port where the Temporal worker runtime serves its own Prometheus metrics (unset: off). */
   workerMetricsAddress: string | undefined;
   /** Model providers; null: not configured (the built-in extractor, full-text recall). */
   models: ModelsConfig;
+  /** undefined: start the embedded PostgreSQL server */
   databaseUrl: string | undefined;
+  /** Loopback port of the embedded PostgreSQL server. */
+  embeddedPostgresPort: number;
   temporal: {
     /** undefined: start the embedded dev server */
     address: string | undefined;
@@ -80,6 +89,11 @@ export interface Config {
     devServerPort: number;
     uiPort: number;
     cliPath: string | undefined;
+    /**
+     * The worker's deployment version (Worker Versioning): set, the worker serves only executions of its
+     * own version and new ones once the version is made current; unset, it serves every execution.
+     */
+    deploymentVersion: { deploymentName: string; buildId: string } | undefined;
   };
 }
 
@@ -160,11 +174,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chunkConcurrency: e.HINDSIGHT_CHUNK_CONCURRENCY,
     extractionThreads: e.HINDSIGHT_EXTRACTION_THREADS,
     apiKeys: parseApiKeys(e.HINDSIGHT_API_KEYS),
-    webhookAllowPrivate: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE,
+    webhookNetworks: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE
+      ? 'private'
+      : e.HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK
+        ? 'loopback'
+        : 'public',
     webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,
     workerMetricsAddress: e.HINDSIGHT_WORKER_METRICS_ADDRESS,
     models: modelsConfig(e),
     databaseUrl: e.DATABASE_URL,
+    embeddedPostgresPort: e.HINDSIGHT_POSTGRES_PORT,
     temporal: {
       address: e.TEMPORAL_ADDRESS,
       namespace: e.TEMPORAL_NAMESPACE,
@@ -172,6 +191,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       devServerPort: e.TEMPORAL_PORT,
       uiPort: e.TEMPORAL_UI_PORT,
       cliPath: e.TEMPORAL_CLI_PATH,
+      deploymentVersion: e.TEMPORAL_WORKER_BUILD_ID
+        ? { deploymentName: e.TEMPORAL_DEPLOYMENT_NAME, buildId: e.TEMPORAL_WORKER_BUILD_ID }
+        : undefined,
     },
   };
 }

@@ -1,18 +1,24 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './api/app.js';
-import type { HealthReport } from './api/deps.js';
 import type { Config } from './config.js';
+import { createHealthCheck } from './health.js';
 import type { Logger } from './logger.js';
 import { OperationService } from './operations/service.js';
+import { lockDataDir } from './process/data-dir-lock.js';
 import { ExtractionPool } from './retain/extraction-pool.js';
 import { type Database, openDatabase } from './store/db.js';
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
 import { TrackedCalls } from './temporal/tracked-calls.js';
-import { bundleWorkflows, createWorker } from './temporal/worker.js';
+import { bundleWorkflows, createWorker, type WorkerGroup } from './temporal/worker.js';
+import { startTracing } from './tracing/index.js';
+import { traceDatabase } from './tracing/store.js';
+import { tracingClientInterceptors } from './tracing/temporal.js';
 import { createWebhookDispatcher } from './webhooks/dispatch.js';
 
 export interface RuntimeOptions {
@@ -20,9 +26,9 @@ export interface RuntimeOptions {
   worker: boolean;
   logger: Logger;
   workflowBundle?: { code: string };
-  /** Use this database instead of opening one from the config (tests share one across restarts). */
-  db?: Database;
   reconcileEveryMs?: number;
+  /** Aborted (a signal during start-up): stop what has started and reject with StartAborted. */
+  signal?: AbortSignal;
 }
 
 export interface Runtime {
@@ -32,132 +38,133 @@ export interface Runtime {
   operations: OperationService;
   extraction: ExtractionPool;
   devServer: DevServer | undefined;
+  embeddedPostgres: EmbeddedPostgres | undefined;
   /** Where the API listens, once started. */
   url: string | undefined;
   stop(): Promise<void>;
 }
 
-const HEALTH_PROBE_MS = 2_000;
-
-async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
+export class StartAborted extends Error {
+  constructor() {
+    super('start-up was interrupted');
   }
+}
+
+/** An earlier version kept the embedded store in `pglite/`: refuse rather than silently start empty beside it. */
+function refuseLegacyStore(dataDir: string): void {
+  const legacy = join(dataDir, 'pglite');
+  if (!existsSync(legacy) || readdirSync(legacy).length === 0) return;
+  throw new Error(
+    `${legacy} holds a store written by an earlier version (embedded PGlite), which this version no longer ` +
+      'reads; it now runs an embedded PostgreSQL server. Nothing was changed. To start with an empty store, ' +
+      `move that directory away (mv ${legacy} ${legacy}.old) and start again; memories come back by retaining ` +
+      'their documents again.',
+  );
 }
 
 /** Starts the parts the process is asked to run: the API, the worker, or both (plus the embedded servers). */
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
-  const { logger } = options;
+  const { logger, signal } = options;
   const stops: (() => Promise<void>)[] = [];
   const stopAll = async () => {
     for (const stop of stops.reverse()) await stop().catch((err) => logger.warn({ err }, 'stop failed'));
+    stops.length = 0;
+  };
+  const checkpoint = () => {
+    if (signal?.aborted) throw new StartAborted();
   };
   try {
     installSdkRuntime(logger, options.worker ? config.workerMetricsAddress : undefined);
-    // The slow parts of a cold start (dev server, first PGlite open, workflow bundle) run side by side.
-    const devServerStart = config.temporal.address
-      ? Promise.resolve(undefined)
-      : startDevServer({
+    // Tracing hook: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (src/tracing).
+    const tracing = startTracing(logger);
+    if (tracing) stops.push(() => tracing.spanProcessor.forceFlush());
+    const embeddedTemporal = !config.temporal.address;
+    const embeddedStore = !config.databaseUrl;
+    if (embeddedTemporal || embeddedStore) {
+      const lock = lockDataDir(config.dataDir);
+      stops.push(async () => lock.release());
+    }
+    if (embeddedStore) refuseLegacyStore(config.dataDir);
+
+    // The slow parts of a cold start (dev server, store server, workflow bundle) run side by side.
+    const devServerStart = embeddedTemporal
+      ? startDevServer({
           dbFilename: join(config.dataDir, 'temporal.sqlite'),
           port: config.temporal.devServerPort,
           uiPort: config.temporal.uiPort,
           namespace: config.temporal.namespace,
           cliPath: config.temporal.cliPath,
           logger,
-        });
-    const dbOpen = options.db
-      ? Promise.resolve(options.db)
-      : openDatabase(
-          config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'pglite') },
-        );
+        })
+      : Promise.resolve(undefined);
+    const postgresStart = embeddedStore
+      ? startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger })
+      : Promise.resolve(undefined);
     const bundling =
       options.worker && !options.workflowBundle ? bundleWorkflows() : Promise.resolve(options.workflowBundle);
-    const [devServerResult, dbResult, bundleResult] = await Promise.allSettled([
-      devServerStart,
-      dbOpen,
-      bundling,
-    ]);
-    if (devServerResult.status === 'fulfilled' && devServerResult.value) {
-      const server = devServerResult.value;
-      stops.push(() => server.stop());
+    bundling.catch(() => undefined); // awaited below, unless start-up stops first
+    // Servers are stopped even when start-up fails or is interrupted: wait for both to settle first.
+    const [devServerResult, postgresResult] = await Promise.allSettled([devServerStart, postgresStart]);
+    for (const result of [devServerResult, postgresResult]) {
+      const server = result.status === 'fulfilled' ? result.value : undefined;
+      if (server) stops.push(() => server.stop());
     }
-    if (dbResult.status === 'fulfilled' && !options.db) {
-      const opened = dbResult.value;
-      stops.push(() => opened.close());
-    }
-    for (const r of [devServerResult, dbResult, bundleResult]) if (r.status === 'rejected') throw r.reason;
+    for (const r of [devServerResult, postgresResult]) if (r.status === 'rejected') throw r.reason;
+    checkpoint();
     const devServer = (devServerResult as PromiseFulfilledResult<DevServer | undefined>).value;
-    const db = (dbResult as PromiseFulfilledResult<Database>).value;
-    const workflowBundle = (bundleResult as PromiseFulfilledResult<{ code: string } | undefined>).value;
-    const address = config.temporal.address ?? devServer!.address;
-    await migrate(db);
+    const embeddedPostgres = (postgresResult as PromiseFulfilledResult<EmbeddedPostgres | undefined>).value;
 
+    const storeDb = openDatabase(config.databaseUrl ?? embeddedPostgres!.url);
+    stops.push(() => storeDb.close());
+    const db = tracing ? traceDatabase(storeDb) : storeDb;
+    await migrate(db);
+    checkpoint();
+
+    const address = config.temporal.address ?? devServer!.address;
     const connection = await Connection.connect({ address });
     const calls = new TrackedCalls(connection);
     stops.push(async () => {
       await calls.drain();
       await connection.close();
     });
-    const client = new Client({ connection, namespace: config.temporal.namespace });
+    const client = new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      interceptors: tracingClientInterceptors(tracing),
+    });
     const notifyEnded = createWebhookDispatcher({ db, client, calls, config, logger });
     const operations = new OperationService(db, client, calls, config, logger, notifyEnded);
+    stops.push(() => operations.drain());
     const extraction = new ExtractionPool(config.extractionThreads);
     stops.push(() => extraction.close());
 
+    let worker: WorkerGroup | undefined;
     if (options.worker) {
-      const { worker, connection: workerConnection } = await createWorker({
+      const workflowBundle = await bundling;
+      checkpoint();
+      const created = await createWorker({
         address,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
         workflowBundle,
-        deps: {
-          db,
-          client,
-          calls,
-          config,
-          logger,
-          operations,
-          extraction,
-          onOperationEnded: notifyEnded,
-        },
+        tracing,
+        deps: { db, client, calls, config, logger, operations, extraction, onOperationEnded: notifyEnded },
       });
+      worker = created.worker;
       const running = worker.run();
       stops.push(async () => {
-        if (worker.getState() === 'RUNNING') worker.shutdown();
+        if (created.worker.getState() === 'RUNNING') created.worker.shutdown();
         await running;
-        await workerConnection.close();
+        await created.connection.close();
       });
       running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
+      checkpoint();
     }
 
     let url: string | undefined;
     if (options.api) {
-      const health = async (): Promise<HealthReport> => {
-        const parts: HealthReport['parts'] = {};
-        const check = async (name: string, probe: () => Promise<unknown>) => {
-          try {
-            await withTimeout(probe(), HEALTH_PROBE_MS, name);
-            parts[name] = { status: 'ok' };
-          } catch (error) {
-            parts[name] = { status: 'unavailable', error: (error as Error).message };
-          }
-        };
-        await Promise.all([
-          check('database', () => db.query('SELECT 1')),
-          check('temporal', () =>
-            calls.run(() => connection.workflowService.getSystemInfo({}), HEALTH_PROBE_MS),
-          ),
-        ]);
-        const ok = Object.values(parts).every((p) => p.status === 'ok');
-        return { status: ok ? 'ok' : 'unavailable', parts };
-      };
+      const health = createHealthCheck({ db, connection, calls, worker });
       const app = createApp({ db, operations, extraction, config, logger, health });
       const server = await new Promise<ServerType>((resolve) => {
         const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
@@ -190,9 +197,20 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         await sweeping;
       });
       logger.info({ url }, 'API listening');
+      checkpoint();
     }
 
-    return { config, db, client, operations, extraction, devServer, url, stop: stopAll };
+    return {
+      config,
+      db,
+      client,
+      operations,
+      extraction,
+      devServer,
+      embeddedPostgres,
+      url,
+      stop: stopAll,
+    };
   } catch (error) {
     await stopAll();
     throw error;

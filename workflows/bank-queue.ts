@@ -3,6 +3,7 @@ import {
   condition,
   continueAsNew,
   getExternalWorkflowHandle,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -17,6 +18,22 @@ import {
 } from './definitions.js';
 
 const IDLE_EXIT = '10 minutes';
+
+/**
+ * A run's own history bound, below the server's default suggestion (4 Ki events), so a flood of operations
+ * cannot grow one run without limit even on a cluster configured to suggest late.
+ */
+export const MAX_RUN_EVENTS = 2_000;
+/** Runs recorded before the bound existed replay without it (see docs/ARCHITECTURE.md). */
+const BOUNDED_RUN_PATCH = 'bank-queue-bounded-run';
+
+/** Whether this run should hand its state to a new one now. */
+function newRunDue(): boolean {
+  const { continueAsNewSuggested, historyLength } = workflowInfo();
+  return patched(BOUNDED_RUN_PATCH)
+    ? continueAsNewSuggested || historyLength >= MAX_RUN_EVENTS
+    : continueAsNewSuggested;
+}
 
 /**
  * One per bank: admits the bank's operations in FIFO order, at most `limit` at a time, and never two
@@ -47,7 +64,7 @@ export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> 
     // Read before admitting: a signal that lands while a grant is being sent must wake the next round.
     const seen = changes;
     await admit(state);
-    if (workflowInfo().continueAsNewSuggested) {
+    if (newRunDue()) {
       await condition(allHandlersFinished);
       await continueAsNew<typeof bankQueueWorkflow>(state);
     }
@@ -63,6 +80,9 @@ export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> 
 async function admit(state: BankQueueState): Promise<void> {
   for (const entry of [...state.queue]) {
     if (state.running.length >= state.limit) return;
+    // Grants to operations that are gone free their slot at once: without this stop, a long queue of them
+    // would all be granted in one run however long its history grew.
+    if (patched(BOUNDED_RUN_PATCH) && newRunDue()) return;
     if (!state.queue.includes(entry)) continue; // released while an earlier grant was being sent
     if (isExclusive(entry.type) && state.running.some((r) => isExclusive(r.type))) continue;
     state.queue = state.queue.filter((e) => e !== entry);

@@ -118,6 +118,7 @@ export async function runOperation(
   const outcome = await CancellationScope.nonCancellable(async () => {
     const final = await bookkeeping.finishOperation({ operationId: input.operationId, type, status, error });
     state.progress = final.progress;
+    state.total = final.total;
     setStatus(state, final.status);
     await getExternalWorkflowHandle(bankQueueWorkflowId(input.bankId))
       .signal(releaseSignal, workflowId)

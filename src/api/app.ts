@@ -1,7 +1,12 @@
+import { httpInstrumentationMiddleware } from '@hono/otel';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { tooLarge } from '../errors.js';
+import { httpMetrics } from '../metrics.js';
+import { StorageWatch } from '../store/storage.js';
+import { annotateSpan } from '../tracing/index.js';
 import { apiKeyAuth } from './auth.js';
+import { compressJson } from './compress.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
 import { entityRoutes } from './routes/entities.js';
@@ -16,8 +21,17 @@ export const BANK_PATH = '/v1/default/banks/:bank_id';
 
 export function createApp(deps: AppDeps) {
   const app = new Hono();
-  app.onError(handleError(deps.logger));
+  const storage = new StorageWatch();
+  app.onError(handleError(deps.logger, storage));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  // A server span per request (a child of the caller's W3C traceparent); a no-op while tracing is off.
+  app.use('*', httpInstrumentationMiddleware());
+  app.use(`${BANK_PATH}/*`, async (c, next) => {
+    annotateSpan({ bankId: c.req.param('bank_id') });
+    await next();
+  });
+  app.use('*', httpMetrics.registerMetrics);
+  app.use('*', compressJson());
   app.use('*', apiKeyAuth(deps.config.apiKeys));
   // Every body is read into memory, so the cap holds for every route, not only retain.
   app.use(
@@ -34,6 +48,11 @@ export function createApp(deps: AppDeps) {
 
   app.get('/health', async (c) => {
     const report = await deps.health();
+    const noSpace = report.parts.database?.status === 'ok' ? await storage.problem(deps.db) : undefined;
+    if (noSpace) {
+      report.parts.database = { status: 'unavailable', error: noSpace };
+      report.status = 'unavailable';
+    }
     return c.json(report, report.status === 'ok' ? 200 : 503);
   });
   app.route(`${BANK_PATH}/operations`, operationRoutes(deps));

@@ -2,8 +2,12 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import { errorBody } from './errors.js';
 
-/** Paths anyone may call: load balancers and orchestrators probe health without a key. */
-const OPEN_PATHS = new Set(['/health']);
+/**
+ * Paths anyone may call: load balancers and orchestrators probe health without a key, and the API reference
+ * holds no data, so a newcomer can read it and enter a key on the page itself.
+ */
+const OPEN_PATHS = new Set(['/health', '/openapi.json', '/docs']);
+const isOpen = (path: string) => OPEN_PATHS.has(path) || path.startsWith('/docs/');
 const BANK_IN_PATH = /^\/v1\/default\/banks\/([^/]+)/;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -19,7 +23,7 @@ export function apiKeyAuth(apiKeys: Map<string, string[] | null>): MiddlewareHan
     banks: banks ? new Set(banks) : null,
   }));
   return async (c, next) => {
-    if (keys.length === 0 || OPEN_PATHS.has(c.req.path)) return next();
+    if (keys.length === 0 || isOpen(c.req.path)) return next();
     const header = c.req.header('authorization') ?? '';
     const match = /^Bearer[ \t]+(\S+)\s*$/i.exec(header);
     if (!match) {

@@ -3,13 +3,14 @@ import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { isOutOfSpace, OUT_OF_SPACE, type StorageWatch } from '../store/storage.js';
 
 export function errorBody(code: string, message: string) {
   return { error: { code, message } };
 }
 
 /** Every failure leaves the API in one JSON shape with a stable code. */
-export function handleError(logger: Logger) {
+export function handleError(logger: Logger, storage: StorageWatch) {
   return (error: Error, c: Context) => {
     if (error instanceof ServiceError) {
       return c.json(errorBody(error.code, error.message), error.status as ContentfulStatusCode);
@@ -18,6 +19,11 @@ export function handleError(logger: Logger) {
       const status = error.status as ContentfulStatusCode;
       const code = status === 413 ? 'payload_too_large' : status === 401 ? 'unauthorized' : 'invalid_request';
       return c.json(errorBody(code, error.message || 'bad request'), status);
+    }
+    if (isOutOfSpace(error)) {
+      storage.noteError(error);
+      logger.error({ err: error, path: c.req.path }, 'store out of disk space');
+      return c.json(errorBody('unavailable', OUT_OF_SPACE), 503);
     }
     if (isUnavailable(error)) {
       logger.warn({ err: error, path: c.req.path }, 'dependency unavailable');

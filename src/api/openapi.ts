@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { OPERATION_STATUSES } from '../operations/types.js';
+import { DOCS_ASSETS } from './docs-page.js';
 import {
   cancelledListSchema,
   entityListSchema,
@@ -120,7 +121,10 @@ export const ROUTES: RouteDoc[] = [
     path: `${BANK}/operations/{operation_id}`,
     tag: 'Operations',
     summary: 'Get one operation',
-    description: 'While the operation runs, `progress` comes from the workflow itself.',
+    description:
+      'Answers from the operation row, which each chunk activity advances in the same transaction as its ' +
+      'writes, so `progress` never runs ahead of the stored work. The row is reconciled with the workflow ' +
+      'when Temporal reports it closed (terminated from the Temporal UI, for example).',
     params: operationParams,
     responses: { 200: json('The operation', operationSchema), ...errors(400, 404) },
   },
@@ -335,16 +339,28 @@ export const ROUTES: RouteDoc[] = [
     path: '/openapi.json',
     tag: 'Service',
     summary: 'This document',
-    responses: { 200: json('OpenAPI 3.1', z.record(z.string(), z.unknown())), ...errors() },
+    open: true,
+    responses: { 200: json('OpenAPI 3.1', z.record(z.string(), z.unknown())) },
   },
   {
     method: 'get',
     path: '/docs',
     tag: 'Service',
     summary: 'Interactive API reference (HTML)',
+    description: 'Swagger UI: **Authorize** takes an API key, which "Try it out" then sends.',
+    open: true,
+    responses: { 200: { description: 'HTML page', contentType: 'text/html', schema: z.string() } },
+  },
+  {
+    method: 'get',
+    path: '/docs/{file}',
+    tag: 'Service',
+    summary: "The reference page's script and style sheet",
+    params: z.object({ file: z.enum(DOCS_ASSETS) }),
+    open: true,
     responses: {
-      200: { description: 'HTML page', contentType: 'text/html', schema: z.string() },
-      ...errors(),
+      200: { description: 'JavaScript or CSS', contentType: 'text/*', schema: z.string() },
+      404: json('No such file', errorSchema),
     },
   },
   {

@@ -63,7 +63,12 @@ const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
 export const retainItem = z.strictObject({
   content: storable(
-    z.string().min(1, 'must not be empty').max(1_000_000, 'must be at most 1,000,000 characters'),
+    z
+      .string()
+      .min(1, 'must not be empty')
+      .max(1_000_000, 'must be at most 1,000,000 characters')
+      // Only whitespace would be stored as a memory with no text.
+      .regex(/\S/, 'must not be blank (only whitespace)'),
   ),
   context: storable(z.string().max(10_000)).nullish(),
   timestamp: z.iso
@@ -109,8 +114,8 @@ export const operationSchema = z.object({
   bank_id: z.string(),
   type: z.enum(OPERATION_TYPES),
   status: z.enum(OPERATION_STATUSES),
-  progress: z.number().int(),
-  total: z.number().int(),
+  progress: z.number().int().min(0).meta({ description: 'Items processed so far (from the operation row)' }),
+  total: z.number().int().min(0).meta({ description: 'Items the operation has to process' }),
   created_at: z.string(),
   started_at: z.string().nullable(),
   completed_at: z.string().nullable(),

@@ -1,5 +1,8 @@
+import cliProgress, { type SingleBar } from 'cli-progress';
 import type { Operation } from '../client/index.js';
 import { duration, fraction, percent } from './format.js';
+
+const BAR_WIDTH = 30;
 
 /** Items per second over the last few seconds, so the ETA follows the current pace. */
 export class RateTracker {
@@ -29,16 +32,9 @@ export class RateTracker {
   }
 }
 
-export function renderBar(progress: number, total: number | null, width: number, complete = false): string {
-  if (complete) return `[${'█'.repeat(width)}]`;
-  if (!total) return `[${'░'.repeat(width)}]`;
-  const filled = Math.min(width, Math.round((progress / total) * width));
-  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}]`;
-}
-
 export interface ProgressLineOptions {
-  /** Draw a bar (TTY output); plain lines otherwise. */
-  bar: boolean;
+  /** The drawn bar (TTY output); plain lines without one. */
+  bar?: string;
   /** Prefix the operation id, for views with several operations. */
   showId: boolean;
 }
@@ -51,8 +47,7 @@ export function progressLine(
   const pct = percent(operation.progress, operation.total);
   const parts: string[] = [];
   if (options.showId) parts.push(operation.operationId);
-  if (options.bar)
-    parts.push(renderBar(operation.progress, operation.total, 30, operation.status === 'completed'));
+  if (options.bar !== undefined) parts.push(`[${options.bar}]`);
   parts.push(fraction(operation.progress, operation.total));
   if (pct !== undefined) parts.push(`${pct}%`);
   if (operation.status === 'running') {
@@ -65,34 +60,66 @@ export function progressLine(
   return parts.join('  ');
 }
 
+/** Share of the bar to fill: all of it once completed, none while the total is unknown. */
+const filled = (operation: Operation) =>
+  operation.status === 'completed'
+    ? 1
+    : operation.total
+      ? Math.min(1, operation.progress / operation.total)
+      : 0;
+
+interface BarPayload {
+  operation: Operation;
+  tracker: RateTracker;
+  suffix: string;
+}
+
 /**
- * A block of lines at the bottom of a terminal that is redrawn in place: the cursor goes back to
- * the block's first line (carriage return, cursor up) and every line is cleared and rewritten.
+ * Progress bars redrawn in place at the bottom of a terminal (cli-progress): one line per operation, and
+ * optionally a line of text. cli-progress draws and clips the lines and hides the cursor; the rate and ETA come
+ * from RateTracker, which follows the pace of the last seconds (cli-progress shows no rate).
  */
-export class LiveArea {
-  private drawn = 0;
+export class LiveBars {
+  private readonly multi: cliProgress.MultiBar;
+  private readonly bars = new Map<string, SingleBar>();
+  private footer: SingleBar | undefined;
 
-  constructor(private readonly stream: NodeJS.WriteStream) {}
-
-  render(lines: string[]): void {
-    const width = Math.max(20, (this.stream.columns || 100) - 1);
-    // A line wider than the terminal wraps and would break the cursor-up arithmetic.
-    const fitted = lines.map((line) => (line.length > width ? `${line.slice(0, width - 1)}…` : line));
-    let output = '\r';
-    if (this.drawn > 1) output += `\x1b[${this.drawn - 1}A`;
-    output += fitted.map((line) => `\x1b[2K${line}`).join('\n');
-    if (this.drawn === 0) output = `\x1b[?25l${output}`;
-    // Lines left over from a taller previous frame are cleared.
-    for (let extra = fitted.length; extra < this.drawn; extra++) output += '\n\x1b[2K';
-    if (this.drawn > fitted.length) output += `\x1b[${this.drawn - fitted.length}A`;
-    this.stream.write(output);
-    this.drawn = Math.max(fitted.length, 1);
+  constructor(
+    stream: NodeJS.WriteStream,
+    private readonly showId: boolean,
+  ) {
+    this.multi = new cliProgress.MultiBar({
+      stream,
+      barsize: BAR_WIDTH,
+      barCompleteChar: '█',
+      barIncompleteChar: '░',
+      hideCursor: true,
+      linewrap: false,
+      clearOnComplete: false,
+      format: (options, params, payload: BarPayload) =>
+        progressLine(payload.operation, payload.tracker, {
+          bar: cliProgress.Format.BarFormat(params.progress, options),
+          showId: this.showId,
+        }) + payload.suffix,
+    });
   }
 
-  /** Leaves the last frame on screen and moves below it. */
+  /** Draws (or redraws) an operation's line; `suffix` follows the line. */
+  show(operation: Operation, tracker: RateTracker, suffix = ''): void {
+    const payload: BarPayload = { operation, tracker, suffix };
+    const bar = this.bars.get(operation.operationId);
+    if (bar) bar.update(filled(operation), payload);
+    else this.bars.set(operation.operationId, this.multi.create(1, filled(operation), payload));
+  }
+
+  /** A line of text above the bars (the first call places it). */
+  note(text: string): void {
+    if (this.footer) this.footer.update(0, { text });
+    else this.footer = this.multi.create(1, 0, { text }, { format: (_o, _p, payload) => payload.text });
+  }
+
+  /** Draws the last frame, leaves it on screen and shows the cursor again. */
   done(): void {
-    if (this.drawn > 0) this.stream.write('\n');
-    this.stream.write('\x1b[?25h');
-    this.drawn = 0;
+    this.multi.stop();
   }
 }

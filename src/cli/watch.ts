@@ -1,7 +1,7 @@
 import { isTerminalStatus, type Operation, type OperationStatus } from '../client/index.js';
 import type { CliContext } from './context.js';
 import { duration, fraction, summarizeResult } from './format.js';
-import { LiveArea, progressLine, RateTracker } from './progress.js';
+import { LiveBars, progressLine, RateTracker } from './progress.js';
 
 /** Exit codes of `operations watch`: scripts can tell the three endings apart. */
 export function exitCodeFor(status: OperationStatus): number {
@@ -22,7 +22,7 @@ export async function watchOne(
   pollIntervalMs: number,
 ): Promise<Operation> {
   const tracker = new RateTracker();
-  const area = ctx.tty && !ctx.json ? new LiveArea(process.stdout) : undefined;
+  const area = ctx.tty && !ctx.json ? new LiveBars(process.stdout, false) : undefined;
   let lastKey = '';
   let final: Operation | undefined;
   try {
@@ -39,9 +39,9 @@ export async function watchOne(
         if (key !== lastKey) ctx.printJson(operation, false);
       } else if (area) {
         if (!lastKey) ctx.out(`Watching ${operation.operationId} (${operation.type}) in bank ${bankId}`);
-        area.render([progressLine(operation, tracker, { bar: true, showId: false })]);
+        area.show(operation, tracker);
       } else if (key !== lastKey) {
-        ctx.out(progressLine(operation, tracker, { bar: false, showId: true }));
+        ctx.out(progressLine(operation, tracker, { showId: true }));
       }
       lastKey = key;
     }
@@ -81,23 +81,19 @@ interface Tracked {
  */
 export async function watchAll(ctx: CliContext, bankId: string, pollIntervalMs: number): Promise<number> {
   const tracked = new Map<string, Tracked>();
-  const area = ctx.tty && !ctx.json ? new LiveArea(process.stdout) : undefined;
+  const area = ctx.tty && !ctx.json ? new LiveBars(process.stdout, true) : undefined;
   const failures: unknown[] = [];
 
   const render = () => {
     if (!area) return;
-    const rows = [...tracked.values()]
-      .sort((a, b) => a.operation.createdAt.localeCompare(b.operation.createdAt))
-      .map(({ operation, tracker }) => {
-        const line = progressLine(operation, tracker, { bar: true, showId: true });
-        return `${line}  ${operation.type}`;
-      });
     const counts = new Map<string, number>();
     for (const { operation } of tracked.values()) {
       counts.set(operation.status, (counts.get(operation.status) ?? 0) + 1);
     }
-    const footer = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
-    area.render([...rows, `${tracked.size} operations: ${footer}`]);
+    const summary = [...counts].map(([status, count]) => `${count} ${status}`).join(', ');
+    area.note(`${tracked.size} operations: ${summary}`);
+    for (const { operation, tracker } of tracked.values())
+      area.show(operation, tracker, `  ${operation.type}`);
   };
 
   const update = (entry: Tracked, operation: Operation) => {
@@ -108,7 +104,7 @@ export async function watchAll(ctx: CliContext, bankId: string, pollIntervalMs: 
     entry.lastKey = key;
     if (ctx.json) ctx.printJson(operation, false);
     else if (area) render();
-    else ctx.out(progressLine(operation, entry.tracker, { bar: false, showId: true }));
+    else ctx.out(progressLine(operation, entry.tracker, { showId: true }));
   };
 
   const follow = async (entry: Tracked) => {

@@ -282,6 +282,28 @@ export class HindsightClient {
   }
 
   /**
+   * Every matching operation across pages, newest first: `for await (const op of
+   * client.iterateOperations({ bankId }))`. An operation seen on an earlier page is not yielded again when
+   * newer ones push it onto the next.
+   */
+  async *iterateOperations(
+    params: Omit<ListOperationsParams, 'limit' | 'offset'> & { pageSize?: number },
+  ): AsyncGenerator<Operation, void, undefined> {
+    const { pageSize = 100, ...filter } = params;
+    const seen = new Set<string>();
+    for (let offset = 0; ; ) {
+      const page = await this.listOperations({ ...filter, limit: pageSize, offset });
+      for (const operation of page) {
+        if (seen.has(operation.operationId)) continue;
+        seen.add(operation.operationId);
+        yield operation;
+      }
+      offset += page.length;
+      if (page.length === 0 || offset >= page.total) return;
+    }
+  }
+
+  /**
    * Requests cancellation. The answer's status is `cancelled` once it stopped, or still
    * pending/running while it is stopping; ConflictError when it had already ended.
    */

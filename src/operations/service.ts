@@ -25,11 +25,18 @@ import {
 } from '../store/operations.js';
 import { type RetainItem, stageItems } from '../store/retain-items.js';
 import type { TrackedCalls } from '../temporal/tracked-calls.js';
+import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
+import { stalledReason } from './stalled.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
 
 const CANCEL_WAIT_MS = 3_000;
+const LIVENESS_TTL_MS = 2_000;
+
+/** "has already completed", "has already failed", "has already been cancelled". */
+const alreadyEnded = (operationId: string, status: string) =>
+  conflict(`operation ${operationId} has already ${status === 'cancelled' ? 'been cancelled' : status}`);
 
 export interface Submitted {
   operation: OperationView;
@@ -42,6 +49,9 @@ export interface Submitted {
  * reconciler, so an accepted operation is never lost.
  */
 export class OperationService {
+  private readonly livenessAskedAt = new Map<string, number>();
+  private readonly starting = new Set<Promise<void>>();
+
   constructor(
     private readonly db: Database,
     private readonly client: Client,
@@ -55,6 +65,7 @@ export class OperationService {
 
   async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
     const id = operationId ?? newOperationId();
+    annotateSpan({ operationId: id, bankId });
     const inserted = await this.db.transaction(async (tx) => {
       const result = await insertOperation(tx, {
         id,
@@ -78,6 +89,7 @@ export class OperationService {
     operationId?: string,
   ): Promise<Submitted> {
     const id = operationId ?? newOperationId();
+    annotateSpan({ operationId: id, bankId });
     const inserted = await insertOperation(this.db, {
       id,
       bankId,
@@ -109,9 +121,23 @@ export class OperationService {
         `operation id ${row.id} is already used by a ${row.type} operation in bank ${row.bank_id}`,
       );
     }
-    if (!isTerminal(row.status)) await this.ensureWorkflow(row);
-    const fresh = (await getOperationById(this.db, row.id)) ?? row;
-    return { operation: toView(fresh), created };
+    if (!isTerminal(row.status)) this.startInBackground(row);
+    return { operation: toView(row), created };
+  }
+
+  /**
+   * The 202 goes out once the row and the documents are committed: starting the workflow and joining the bank
+   * queue are two writes to Temporal's server, which a burst of submits would otherwise queue behind. A start
+   * that fails or never happens (the process dies first) leaves the row pending for the reconciler.
+   */
+  private startInBackground(row: OperationRow): void {
+    const starting = this.ensureWorkflow(row).finally(() => this.starting.delete(starting));
+    this.starting.add(starting);
+  }
+
+  /** Waits for the workflow starts still under way (before the Temporal connection closes). */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.starting]);
   }
 
   /** Starts the workflow unless it runs; a failure here leaves the row pending for the reconciler. */
@@ -149,7 +175,22 @@ export class OperationService {
    */
   async get(bankId: string, operationId: string): Promise<OperationView> {
     const row = await this.rowInBank(bankId, operationId);
-    return toView(row.status === 'running' ? await this.reconcile(row) : row);
+    if (row.status !== 'running' || this.askedTemporalRecently(row.id)) return toView(row);
+    const { row: current, stalled } = await this.inspect(row);
+    return stalled ? { ...toView(current), error: stalled } : toView(current);
+  }
+
+  /**
+   * Many clients polling one running operation ask Temporal's server at most once per LIVENESS_TTL_MS between
+   * them: a workflow terminated behind our back shows a moment later, and the server is not polled per GET.
+   */
+  private askedTemporalRecently(operationId: string): boolean {
+    const now = Date.now();
+    const last = this.livenessAskedAt.get(operationId);
+    if (last !== undefined && now - last < LIVENESS_TTL_MS) return true;
+    if (this.livenessAskedAt.size >= 10_000) this.livenessAskedAt.clear(); // old entries are harmless
+    this.livenessAskedAt.set(operationId, now);
+    return false;
   }
 
   list(filter: OperationFilter) {
@@ -165,7 +206,7 @@ export class OperationService {
    */
   async cancel(bankId: string, operationId: string, reason = 'cancelled by request') {
     const row = await this.rowInBank(bankId, operationId);
-    if (isTerminal(row.status)) throw conflict(`operation ${operationId} has already ${row.status}`);
+    if (isTerminal(row.status)) throw alreadyEnded(operationId, row.status);
     try {
       await this.calls.run(() =>
         this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason),
@@ -175,8 +216,7 @@ export class OperationService {
         // Its workflow already closed (terminated from outside, say): the row catches up, and an ended
         // operation cannot be cancelled.
         const reconciled = await this.reconcile(row);
-        if (isTerminal(reconciled.status))
-          throw conflict(`operation ${operationId} has already ${reconciled.status}`);
+        if (isTerminal(reconciled.status)) throw alreadyEnded(operationId, reconciled.status);
       } else if (row.status !== 'pending') {
         throw error; // a running operation needs the signal; a pending one is ended in the store below
       }
@@ -211,21 +251,33 @@ export class OperationService {
    * Temporal UI, say), or starts the workflow when it never started.
    */
   async reconcile(row: OperationRow): Promise<OperationRow> {
+    return (await this.inspect(row)).row;
+  }
+
+  /** reconcile, plus why a workflow that runs cannot move (see stalledReason). */
+  private async inspect(row: OperationRow): Promise<{ row: OperationRow; stalled?: string | undefined }> {
     const handle = this.client.workflow.getHandle(row.workflow_id);
     let status: string;
     try {
-      status = (await this.calls.run(() => handle.describe())).status.name;
+      const description = await this.calls.run(() => handle.describe());
+      status = description.status.name;
+      if (status === 'RUNNING') {
+        const stalled = await this.calls
+          .run(() => stalledReason(this.client, description))
+          .catch(() => undefined);
+        return { row, stalled };
+      }
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         await this.calls
           .run(() => startOperationWorkflow(this.client, this.config, row))
           .catch(() => undefined);
       }
-      return row;
+      return { row };
     }
-    if (status === 'RUNNING' || status === 'CONTINUED_AS_NEW') return row;
+    if (status === 'CONTINUED_AS_NEW') return { row };
     const fresh = await getOperationById(this.db, row.id);
-    if (!fresh || isTerminal(fresh.status)) return fresh ?? row;
+    if (!fresh || isTerminal(fresh.status)) return { row: fresh ?? row };
     const cancelled = status === 'CANCELLED' || status === 'CANCELED';
     const ended = await finishOperation(this.db, row.id, {
       status: cancelled ? 'cancelled' : 'failed',
@@ -245,7 +297,25 @@ export class OperationService {
       'operation reconciled',
     );
     if (ended) await this.onEnded?.(toView(ended));
-    return ended ?? row;
+    return { row: ended ?? row };
+  }
+
+  /**
+   * Requests cancellation of workflows that have lost their purpose (the deliveries of a deleted webhook).
+   * Best effort: one that already closed is skipped, and one Temporal cannot be told about now finds its
+   * row gone at its next attempt and ends then.
+   */
+  async cancelWorkflows(workflowIds: string[]): Promise<void> {
+    await Promise.all(
+      workflowIds.map((id) =>
+        this.calls
+          .run(() => this.client.workflow.getHandle(id).cancel())
+          .catch((error) => {
+            if (!(error instanceof WorkflowNotFoundError))
+              this.logger.warn({ err: error, workflowId: id }, 'workflow cancel failed');
+          }),
+      ),
+    );
   }
 
   /** Periodic sweep over unfinished operations (started late, or closed behind our back). */

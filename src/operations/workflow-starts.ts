@@ -27,6 +27,19 @@ function modelSteps(config: Config): { models?: ModelSteps } {
   return { models: { chat: chat !== null, embeddings: embeddings !== null, callTimeoutMs, outageTimeoutMs } };
 }
 
+/** At most this many chunk activities per retain, whatever its size. */
+const MAX_CHUNKS = 32;
+
+/**
+ * The configured chunk size, or larger for a large batch: every chunk adds about seven events to the workflow's
+ * history, which the Temporal UI replays to show or query a run, so a 60,000-document retain should not take
+ * hundreds of chunks. Progress, heartbeats and cancellation work per write batch inside a chunk, so larger
+ * chunks cost none of them.
+ */
+export function chunkSizeFor(total: number, config: Pick<Config, 'chunkSize'>): number {
+  return Math.max(config.chunkSize, Math.ceil(total / MAX_CHUNKS));
+}
+
 /**
  * Starts the workflow behind an operation row. Idempotent: when the workflow is already running the call
  * attaches to it, so a retried submit or the reconciler can call it again safely.
@@ -58,7 +71,7 @@ export async function startOperationWorkflow(
         args: [
           {
             ...base,
-            chunkSize: config.chunkSize,
+            chunkSize: chunkSizeFor(row.total, config),
             chunkConcurrency: config.chunkConcurrency,
             ...modelSteps(config),
           },

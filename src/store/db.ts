@@ -1,9 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
-import { StoreTurns } from './turns.js';
 
 /** Anything that runs SQL: the database itself or an open transaction. */
 export interface Sql {
@@ -13,57 +8,45 @@ export interface Sql {
 }
 
 export interface Database extends Sql {
-  readonly engine: 'pglite' | 'postgres';
   transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
-class PGliteDatabase implements Database {
-  readonly engine = 'pglite' as const;
-  private readonly turns = new StoreTurns();
-  constructor(private readonly db: PGlite) {}
-
-  query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    return this.turns.run('statement', async () => (await this.db.query<T>(text, params)).rows);
-  }
-
-  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    return this.turns.run('transaction', () =>
-      this.db.transaction((tx) =>
-        fn({
-          query: async <R>(text: string, params?: unknown[]) => (await tx.query<R>(text, params)).rows,
-          exec: async (script: string) => {
-            await tx.exec(script);
-          },
-        }),
-      ),
-    );
-  }
-
-  exec(script: string): Promise<void> {
-    return this.turns.run('transaction', async () => {
-      await this.db.exec(script);
-    });
-  }
-
-  close(): Promise<void> {
-    return this.db.close();
-  }
+/**
+ * Connections per lane. Single statements (API reads, status and progress updates) and transactions (a
+ * retain chunk's whole write batch) get pools of their own, so a read never waits behind a batch's writes.
+ */
+export interface PoolSizes {
+  statements: number;
+  transactions: number;
 }
 
-// int8 (count(*), bigserial) as JS numbers, as PGlite returns them; our counts stay far below 2^53.
+export const DEFAULT_POOL_SIZES: PoolSizes = { statements: 10, transactions: 10 };
+
+// int8 (count(*), bigserial) as JS numbers; our counts stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+function newPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // A client losing its server (a restart) must not crash the process: its query fails, the pool drops it,
+  // and the next query reconnects. Idle clients report through the pool, checked-out ones on themselves.
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
 class PostgresDatabase implements Database {
-  readonly engine = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly statements: pg.Pool,
+    private readonly transactions: pg.Pool,
+  ) {}
 
   async query<T>(text: string, params?: unknown[]): Promise<T[]> {
-    return (await this.pool.query(text, params)).rows as T[];
+    return (await this.statements.query(text, params)).rows as T[];
   }
 
   async transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    const client = await this.transactions.connect();
     let broken: Error | undefined;
     try {
       await client.query('BEGIN');
@@ -86,47 +69,15 @@ class PostgresDatabase implements Database {
   }
 
   async exec(script: string): Promise<void> {
-    await this.pool.query(script);
+    await this.transactions.query(script);
   }
 
-  close(): Promise<void> {
-    return this.pool.end();
+  async close(): Promise<void> {
+    await Promise.all([this.statements.end(), this.transactions.end()]);
   }
 }
 
-export type DatabaseTarget = { url: string } | { dataDir: string | undefined };
-
-/** An initialised empty cluster made at install time (scripts/prepare-pglite-template.mjs). */
-const PGLITE_TEMPLATE = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'node_modules',
-  '.cache',
-  'hindsight',
-  'pglite-template.tar.gz',
-);
-
-/** A new store starts from the template when there is one: loading it takes a second, initdb takes many. */
-function pgliteTemplate(dataDir: string | undefined): Blob | undefined {
-  const fresh = !dataDir || !existsSync(dataDir) || readdirSync(dataDir).length === 0;
-  if (!fresh || !existsSync(PGLITE_TEMPLATE)) return undefined;
-  return new Blob([readFileSync(PGLITE_TEMPLATE)]);
-}
-
-/** A PostgreSQL server when a URL is given, otherwise embedded PGlite (in memory when dataDir is undefined). */
-export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  if ('url' in target) {
-    const pool = new pg.Pool({ connectionString: target.url, max: 10 });
-    // A client losing its server (a restart) must not crash the process: its query fails, the pool drops it,
-    // and the next query reconnects. Idle clients report through the pool, checked-out ones on themselves.
-    pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresDatabase(pool);
-  }
-  const loadDataDir = pgliteTemplate(target.dataDir);
-  if (target.dataDir) mkdirSync(target.dataDir, { recursive: true });
-  const db = new PGlite(target.dataDir, loadDataDir ? { loadDataDir } : {});
-  await db.waitReady;
-  return new PGliteDatabase(db);
+/** Connection pools to the PostgreSQL database at `url` (the embedded server's or DATABASE_URL's). */
+export function openDatabase(url: string, sizes: PoolSizes = DEFAULT_POOL_SIZES): Database {
+  return new PostgresDatabase(newPool(url, sizes.statements), newPool(url, sizes.transactions));
 }

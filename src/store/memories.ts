@@ -168,14 +168,17 @@ export async function listMemories(
     `SELECT count(*)::int AS n FROM memories m WHERE ${clause}`,
     params,
   );
+  // The page's ids first: the entity ids are then gathered for its rows only, not for every row skipped.
   const rows = await sql.query<MemoryRow>(
-    `${MEMORY_SELECT} WHERE ${clause} ORDER BY m.created_at, m.id LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    `WITH page AS (SELECT m.id FROM memories m WHERE ${clause} ORDER BY m.created_at, m.id
+       LIMIT $${params.length + 1} OFFSET $${params.length + 2})
+     ${MEMORY_SELECT} JOIN page ON page.id = m.id ORDER BY m.created_at, m.id`,
     [...params, f.limit, f.offset],
   );
   return { memories: rows.map(toMemoryView), total: count?.n ?? 0 };
 }
 
-/** Full-text search, best first (PostgreSQL's ranking; the same on PGlite and a server). */
+/** Full-text search, best first (PostgreSQL's ranking). */
 export async function recall(
   sql: Sql,
   bankId: string,

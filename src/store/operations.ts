@@ -20,6 +20,8 @@ export interface OperationRow {
   completed_at: Date | null;
   error: string | null;
   result: Record<string, unknown> | null;
+  /** A batch retain's memory ids, kept apart from `result` (list rows do not read them). */
+  memory_ids?: string[] | null;
   params: Record<string, unknown>;
   workflow_id: string;
 }
@@ -39,12 +41,27 @@ export function toView(row: OperationRow): OperationView {
     completed_at: iso(row.completed_at),
     error: row.error,
     // Chunks keep running counters in the row; callers see a result only once the operation has ended.
-    result: isTerminal(row.status) ? row.result : null,
+    result: !isTerminal(row.status)
+      ? null
+      : row.memory_ids
+        ? { memory_ids: row.memory_ids, ...row.result }
+        : row.result,
   };
 }
 
-const COLUMNS =
+const LIST_COLUMNS =
   'id, seq, bank_id, type, status, progress, total, created_at, started_at, completed_at, error, result, params, workflow_id';
+const COLUMNS = `${LIST_COLUMNS}, memory_ids`;
+
+/** The result as stored: a batch retain's memory ids go to their own column. */
+function splitResult(result: Record<string, unknown> | null | undefined) {
+  if (!result) return { result: null, memoryIds: null };
+  const { memory_ids, ...rest } = result;
+  return {
+    result: JSON.stringify(rest),
+    memoryIds: memory_ids === undefined ? null : JSON.stringify(memory_ids),
+  };
+}
 
 export async function ensureBank(sql: Sql, bankId: string): Promise<void> {
   await sql.query('INSERT INTO banks (id) VALUES ($1) ON CONFLICT DO NOTHING', [bankId]);
@@ -139,8 +156,10 @@ export async function listOperations(
     `SELECT count(*)::int AS total FROM operations WHERE ${clause}`,
     params,
   );
+  // List rows carry the result's counts without `memory_ids`, which grow with the batch (GET of one operation
+  // has them, and `GET /memories?operation_id=` pages through them).
   const rows = await sql.query<OperationRow>(
-    `SELECT ${COLUMNS} FROM operations WHERE ${clause} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
+    `SELECT ${LIST_COLUMNS} FROM operations WHERE ${clause} ORDER BY seq DESC LIMIT $${params.length + 1} OFFSET $${params.length + 2}`,
     [...params, f.limit, f.offset],
   );
   return { rows, total: count?.total ?? 0 };
@@ -177,6 +196,7 @@ export interface Completion {
   error?: string | null;
   result?: Record<string, unknown> | null;
   progress?: number;
+  total?: number | undefined;
 }
 
 /** Writes the terminal state once; a second writer (a retry, the reconciler) leaves the first answer alone. */
@@ -185,11 +205,12 @@ export async function finishOperation(
   id: string,
   c: Completion,
 ): Promise<OperationRow | undefined> {
+  const stored = splitResult(c.result);
   const rows = await sql.query<OperationRow>(
-    `UPDATE operations SET status = $2, error = $3, result = $4::jsonb, progress = coalesce($5, progress),
-       completed_at = clock_timestamp()
+    `UPDATE operations SET status = $2, error = $3, result = $4::jsonb, memory_ids = $5::jsonb,
+       progress = coalesce($6, progress), total = coalesce($7, total), completed_at = clock_timestamp()
      WHERE id = $1 AND status IN ('pending', 'running') RETURNING ${COLUMNS}`,
-    [id, c.status, c.error ?? null, c.result ? JSON.stringify(c.result) : null, c.progress ?? null],
+    [id, c.status, c.error ?? null, stored.result, stored.memoryIds, c.progress ?? null, c.total ?? null],
   );
   return rows[0] ?? (await getOperationById(sql, id));
 }
@@ -201,11 +222,13 @@ export async function finishOperation(
 export async function cancelIfPending(sql: Sql, row: OperationRow): Promise<void> {
   const result =
     row.type === 'batch_retain'
-      ? { memory_ids: [], items_count: row.total, memories_count: 0, entities_count: 0, failed_items: [] }
+      ? { memory_ids: [], items_count: 0, memories_count: 0, entities_count: 0, failed_items: [] }
       : null;
+  const stored = splitResult(result);
   await sql.query(
-    `UPDATE operations SET status = 'cancelled', completed_at = clock_timestamp(), result = $2::jsonb
+    `UPDATE operations SET status = 'cancelled', completed_at = clock_timestamp(), result = $2::jsonb,
+       memory_ids = $3::jsonb
      WHERE id = $1 AND status = 'pending'`,
-    [row.id, result ? JSON.stringify(result) : null],
+    [row.id, stored.result, stored.memoryIds],
   );
 }

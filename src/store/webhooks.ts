@@ -103,12 +103,19 @@ export async function updateWebhook(
   return rows[0];
 }
 
-export async function deleteWebhook(sql: Sql, bankId: string, id: string): Promise<boolean> {
-  const rows = await sql.query('DELETE FROM webhooks WHERE id = $1 AND bank_id = $2 RETURNING id', [
-    id,
-    bankId,
-  ]);
-  return rows.length > 0;
+/**
+ * Deletes the webhook with its delivery log. Returns the events it still had deliveries pending for (their
+ * workflows are to be stopped), or undefined when the bank has no such webhook.
+ */
+export async function deleteWebhook(sql: Sql, bankId: string, id: string): Promise<string[] | undefined> {
+  // One statement: its sub-queries see the rows as they were before the cascade removed the deliveries.
+  const rows = await sql.query<{ pending: string[] }>(
+    `WITH gone AS (DELETE FROM webhooks WHERE id = $1 AND bank_id = $2 RETURNING id)
+     SELECT coalesce((SELECT array_agg(event_id) FROM webhook_deliveries WHERE webhook_id = $1
+       AND status = 'pending'), '{}') AS pending FROM gone`,
+    [id, bankId],
+  );
+  return rows[0]?.pending;
 }
 
 /** The bank's enabled webhooks that asked for this event type. */

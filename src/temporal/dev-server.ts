@@ -1,8 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
 import type { Logger } from '../logger.js';
+import { killGroup, outputTail, spawnSupervised, stopSupervised } from '../process/supervised-child.js';
 import { MISSING_CLI_HELP, resolveTemporalCli } from './cli-path.js';
 import { SEARCH_ATTRIBUTES } from './search-attributes.js';
 
@@ -58,34 +59,16 @@ async function waitUntilServing(address: string, child: ChildProcess, output: ()
   }
 }
 
-const WATCHDOG = [
-  // Background jobs get /dev/null as stdin: keep ours on fd 3 for the watcher.
-  'exec 3<&0',
-  '"$0" "$@" & server=$!',
-  '(cat <&3 >/dev/null; kill -TERM $server 2>/dev/null) &',
-  'wait $server',
-].join('\n');
-
 /** Starts the real `temporal server start-dev` binary and resolves once it answers gRPC calls. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const cli = resolveTemporalCli(options.cliPath);
   if (!cli) return startDownloadedDevServer(options);
   if (options.dbFilename) mkdirSync(dirname(options.dbFilename), { recursive: true });
-  // Its own process group, so a terminal's Ctrl-C reaches only us and we stop the server after the worker
-  // has drained; a watchdog stops it when our end of its stdin closes, which happens however we die.
-  const child = spawn('sh', ['-c', WATCHDOG, cli.path, ...devServerArgs(options)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-8_000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  const child = spawnSupervised(cli.path, devServerArgs(options), { stopSignal: 'TERM' });
+  const output = outputTail(child);
   const address = `127.0.0.1:${options.port}`;
   try {
-    await waitUntilServing(address, child, () => output);
+    await waitUntilServing(address, child, output);
   } catch (error) {
     killGroup(child);
     throw error;
@@ -94,28 +77,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   return {
     address,
     uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
-    stop: () => stopChild(child),
+    stop: () => stopSupervised(child),
   };
-}
-
-function killGroup(child: ChildProcess): void {
-  try {
-    if (child.pid) process.kill(-child.pid, 'SIGKILL');
-  } catch {
-    // already gone
-  }
-}
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => killGroup(child), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.stdin?.end();
-  });
 }
 
 /** Last resort on machines with internet access: the SDK downloads the CLI itself. */

@@ -18,6 +18,9 @@ export function installSdkRuntime(logger: Logger, metricsAddress?: string): void
   });
   Runtime.install({
     logger: sdkLogger,
+    // The service handles its own signals: it drains the worker itself, and a signal during start-up must stop
+    // what has started rather than leave the SDK alone marked as shutting down.
+    shutdownSignals: [],
     telemetryOptions: {
       // The native core's warnings (a server that went away, retried polls) would otherwise go straight to
       // stderr as plain text beside our JSON lines.

@@ -4,14 +4,13 @@ import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from
 import { type ActivityDeps, createActivities, modelActivities } from '../../activities/index.js';
 import { modelTaskQueue } from '../../workflows/definitions.js';
 import { instrumentActivities } from '../metrics.js';
+import type { Tracing } from '../tracing/index.js';
+import { TRACING_WORKFLOW_MODULES, workerTracingOptions } from '../tracing/temporal.js';
+import { cachedBundle } from './bundle-cache.js';
 
-export const WORKFLOWS_PATH = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'workflows',
-  'index.ts',
-);
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const WORKFLOWS_PATH = join(REPO_ROOT, 'workflows', 'index.ts');
+const BUNDLE_CACHE_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'hindsight');
 
 /** Workflow sources import siblings as `./x.js` (NodeNext style); teach the bundler that those are .ts files. */
 export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
@@ -21,14 +20,23 @@ export const bundlerOptions: WorkerOptions['bundlerOptions'] = {
   },
 };
 
-/** Bundles the workflow code for the worker's sandbox (webpack: a few seconds, so done once per process). */
-export async function bundleWorkflows(): Promise<{ code: string }> {
-  const { code } = await bundleWorkflowCode({
-    workflowsPath: WORKFLOWS_PATH,
-    ...bundlerOptions,
-    logger: silentLogger,
-  });
-  return { code };
+/**
+ * Bundles the workflow code for the worker's sandbox (webpack: seconds, so the service's own bundle is reused
+ * until the code changes). Tests bundle variants of it from their own entry points, uncached.
+ */
+export function bundleWorkflows(workflowsPath = WORKFLOWS_PATH): Promise<{ code: string }> {
+  const bundle = async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath,
+      workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
+      ...bundlerOptions,
+      logger: silentLogger,
+    });
+    return { code };
+  };
+  return workflowsPath === WORKFLOWS_PATH
+    ? cachedBundle(dirname(WORKFLOWS_PATH), BUNDLE_CACHE_DIR, bundle)
+    : bundle();
 }
 
 const silentLogger = {
@@ -47,6 +55,8 @@ export interface WorkerSetup {
   deps: ActivityDeps;
   /** A prebuilt bundle (tests build it once for the whole suite); otherwise the worker bundles at start. */
   workflowBundle?: { code: string } | undefined;
+  /** Set when OpenTelemetry tracing is on. */
+  tracing?: Tracing | undefined;
 }
 
 /** The service's workers run, stop and report their state as one. */
@@ -103,6 +113,8 @@ export async function createWorker(
   setup: WorkerSetup,
 ): Promise<{ worker: WorkerGroup; connection: NativeConnection }> {
   const connection = await NativeConnection.connect({ address: setup.address });
+  const tracing = workerTracingOptions(setup.tracing);
+  const version = setup.deps.config.temporal.deploymentVersion;
   const worker = await Worker.create({
     connection,
     namespace: setup.namespace,
@@ -111,6 +123,22 @@ export async function createWorker(
       ? { workflowBundle: setup.workflowBundle }
       : { workflowsPath: WORKFLOWS_PATH, bundlerOptions }),
     activities: createActivities(setup.deps),
+    sinks: tracing.sinks,
+    interceptors: {
+      ...tracing.interceptors,
+      ...(setup.workflowBundle ? {} : { workflowModules: TRACING_WORKFLOW_MODULES }),
+    },
+    // A versioned worker keeps each execution on the code that started it (PINNED): a deploy drains old
+    // operations on old workers (docs/ARCHITECTURE.md, "Changing workflow code").
+    ...(version
+      ? {
+          workerDeploymentOptions: {
+            version,
+            useWorkerVersioning: true,
+            defaultVersioningBehavior: 'PINNED' as const,
+          },
+        }
+      : {}),
     // Cancellation reaches an activity with its next heartbeat response: flush heartbeats often so a cancel
     // stops a running chunk within half a second or so.
     defaultHeartbeatThrottleInterval: '200 milliseconds',

@@ -2,7 +2,13 @@ import { createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { isIP } from 'node:net';
-import { guardedLookup, isPrivateAddress, PrivateAddressError } from './url-guard.js';
+import {
+  addressKind,
+  allows,
+  guardedLookup,
+  PrivateAddressError,
+  type WebhookNetworks,
+} from './url-guard.js';
 
 /** `v1=<hex HMAC-SHA256 of "timestamp.body">`, the scheme both clients verify. */
 export function signPayload(secret: string, timestamp: number, body: string): string {
@@ -14,7 +20,8 @@ export interface SignedRequest {
   eventId: string;
   body: string;
   secret: string;
-  allowPrivate: boolean;
+  /** Which non-public networks may receive it. */
+  networks: WebhookNetworks;
   timeoutMs: number;
   /** Unix seconds; the current time unless given. */
   timestamp?: number;
@@ -36,7 +43,7 @@ export interface SendOutcome {
 export function sendSigned(req: SignedRequest): Promise<SendOutcome> {
   const url = new URL(req.url);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  if (!req.allowPrivate && isIP(host) && isPrivateAddress(host)) {
+  if (isIP(host) && !allows(req.networks, addressKind(host))) {
     return Promise.resolve({
       statusCode: null,
       ok: false,
@@ -59,7 +66,7 @@ export function sendSigned(req: SignedRequest): Promise<SendOutcome> {
           'webhook-timestamp': String(timestamp),
           'webhook-signature': signPayload(req.secret, timestamp, req.body),
         },
-        lookup: guardedLookup(req.allowPrivate) as never,
+        lookup: guardedLookup(req.networks) as never,
         timeout: req.timeoutMs,
       },
       (res) => {

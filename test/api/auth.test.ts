@@ -22,14 +22,21 @@ describe('API keys', () => {
     expect((await http(svc.url, 'GET', '/health')).status).toBe(200);
   });
 
+  it('serves the API reference without a key, so its own key field can be used', async () => {
+    const doc = await http(svc.url, 'GET', '/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
+    const page = await fetch(`${svc.url}/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('docs/swagger-ui-bundle.js');
+    const script = await fetch(`${svc.url}/docs/swagger-ui-bundle.js`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    expect((await script.text()).length).toBeGreaterThan(100_000);
+  });
+
   it('answers 401 without a key, with a clear message and a Bearer challenge', async () => {
-    for (const path of [
-      ops('bank-a'),
-      '/metrics',
-      '/openapi.json',
-      '/docs',
-      '/v1/default/banks/x/no-such-route',
-    ]) {
+    for (const path of [ops('bank-a'), '/metrics', '/v1/default/banks/x/no-such-route']) {
       const res = await fetch(`${svc.url}${path}`);
       expect(res.status, path).toBe(401);
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);

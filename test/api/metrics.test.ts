@@ -61,7 +61,7 @@ describe('GET /metrics', () => {
     expect(
       at(
         series,
-        'hindsight_activity_duration_seconds_bucket{activity="retainChunk",outcome="completed",le="+Inf"}',
+        'hindsight_activity_duration_seconds_bucket{le="+Inf",activity="retainChunk",outcome="completed"}',
       ),
     ).toBe(
       at(series, 'hindsight_activity_duration_seconds_count{activity="retainChunk",outcome="completed"}'),
@@ -72,6 +72,15 @@ describe('GET /metrics', () => {
       expect(series.has(`hindsight_operations{type="batch_retain",status="${status}"}`)).toBe(true);
     }
     expect(series.has('hindsight_webhook_deliveries{status="pending"}')).toBe(true);
+    // Process metrics, and the API's own requests by route.
+    expect(text).toContain('# TYPE process_cpu_seconds_total counter');
+    expect(text).toContain('# TYPE nodejs_eventloop_lag_seconds gauge');
+    expect(text).toContain('# TYPE nodejs_heap_size_used_bytes gauge');
+    expect(
+      delta(
+        `http_requests_total{method="POST",route="/v1/default/banks/:bank_id/memories",status="202",ok="true"}`,
+      ),
+    ).toBe(1);
     expect(text).toContain(`# Temporal worker runtime metrics: http://${workerMetricsAddress}/metrics`);
   });
 

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expandBraces, expandFiles } from '../../src/cli/glob.js';
+import { expandFiles } from '../../src/cli/glob.js';
 
 let root: string;
 
@@ -53,11 +53,5 @@ describe('expandFiles', () => {
   it('reports patterns and paths that match nothing', () => {
     expect(() => expandFiles(['docs/*.pdf'], root)).toThrow('no files match docs/*.pdf');
     expect(() => expandFiles(['docs/missing.md'], root)).toThrow('no such file: docs/missing.md');
-  });
-});
-
-describe('expandBraces', () => {
-  it('expands nested alternatives and leaves a brace without a comma alone', () => {
-    expect(expandBraces('a{b,c{d,e}}f{x}')).toEqual(['abf{x}', 'acdf{x}', 'acef{x}']);
   });
 });

@@ -304,7 +304,8 @@ describe('seed: watch from the CLI', () => {
 
     expect(result.code).toBe(0);
     const output = result.stdout;
-    const redraws = output.split('\r\x1b[2K').length - 1;
+    // Each frame goes back to the line's start and redraws it.
+    const redraws = output.split('\x1b[1G').length - 1;
     expect(redraws).toBeGreaterThanOrEqual(2);
     expect(output).toMatch(/\[█{30}\]\s+400\/400\s+100%\s+completed/);
     expect(output).toMatch(/\[░+\]\s+0\/400\s+0%\s+pending/);

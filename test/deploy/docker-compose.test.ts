@@ -2,11 +2,13 @@
 // service the production picture needs is there, starts in the right order, and points at the others by the
 // right names, ports, databases and credentials. Each check returns the mistakes it finds; the last block
 // feeds each check a deliberately broken copy to prove it can fail.
+import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { resolveTemporalCli } from '../../src/temporal/cli-path.js';
 import { SEARCH_ATTRIBUTES } from '../../src/temporal/search-attributes.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -486,6 +488,29 @@ function checkPorts({ services }: Compose): string[] {
   return problems;
 }
 
+// API keys default to empty, and the API and the UI can cancel or terminate work: published on every interface
+// they would hand that to anyone on the network.
+function checkLoopbackOnly({ services }: Compose): string[] {
+  return Object.entries(services)
+    .flatMap(([name, s]) => publishedPorts(name, s))
+    .filter((p) => p.hostIp !== '127.0.0.1')
+    .map((p) => `${p.service} publishes host port ${p.hostPort} on ${p.hostIp || 'every interface'}`);
+}
+
+/** The UI version inside the pinned Temporal CLI (`temporal version 1.9.1 (Server 1.32.0, UI 2.54.1)`). */
+function devServerUiVersion(): string {
+  const cli = resolveTemporalCli(process.env.TEMPORAL_CLI_PATH);
+  if (!cli) throw new Error('no Temporal CLI to read the UI version from');
+  const version = /\bUI (\d+\.\d+\.\d+)/.exec(execFileSync(cli.path, ['--version'], { encoding: 'utf8' }));
+  if (!version) throw new Error('the Temporal CLI did not name its UI version');
+  return version[1]!;
+}
+
+function checkUiVersion({ services }: Compose, expected: string): string[] {
+  const tag = imageTag(services['temporal-ui']?.image ?? '');
+  return tag === expected ? [] : [`temporal-ui runs UI ${tag}; the embedded dev server's UI is ${expected}`];
+}
+
 function checkApiHealth({ services }: Compose): string[] {
   const problems: string[] = [];
   const api = services.api;
@@ -704,6 +729,14 @@ describe('docker-compose.yml', () => {
     expect(checkPorts(compose)).toEqual([]);
   });
 
+  it('publishes its ports on 127.0.0.1 only', () => {
+    expect(checkLoopbackOnly(compose)).toEqual([]);
+  });
+
+  it("runs the UI version of the embedded dev server's UI", () => {
+    expect(checkUiVersion(compose, devServerUiVersion())).toEqual([]);
+  });
+
   it('health-checks the api on /health at the port it listens on', () => {
     expect(checkApiHealth(compose)).toEqual([]);
   });
@@ -839,6 +872,17 @@ describe('the checks catch the wiring mistakes they exist for', () => {
     ],
     ['two services on one host port', (c) => (svc(c, 'temporal-ui').ports = ['8888:8080']), checkPorts],
     ['a worker with a fixed host port', (c) => (svc(c, 'worker').ports = ['9000:9000']), checkPorts],
+    ['the API on every interface', (c) => (svc(c, 'api').ports = ['8888:8888']), checkLoopbackOnly],
+    [
+      'the UI on every interface',
+      (c) => (svc(c, 'temporal-ui').ports = [{ target: 8080, published: 8080 }]),
+      checkLoopbackOnly,
+    ],
+    [
+      "a UI older than the dev server's",
+      (c) => (svc(c, 'temporal-ui').image = 'temporalio/ui:2.34.0'),
+      (c) => checkUiVersion(c, devServerUiVersion()),
+    ],
     [
       'a healthcheck on the wrong path',
       (c) => (svc(c, 'api').healthcheck = { test: ['CMD', 'curl', '-f', 'http://127.0.0.1:8888/healthz'] }),

@@ -14,25 +14,23 @@ import {
 import { documents, operationPath, waitFor } from '../support/http.js';
 import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
 
-// On PostgreSQL the API is a process of its own: it is stopped and started again while the worker keeps
-// working. On PGlite the store belongs to one process, so the API and the worker restart together.
-const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL || undefined;
+// The API is stopped and started again while the worker, a service of its own, keeps working.
 const DOCS = 2_000;
 const CHUNK = 100;
 const RESTARTS = 2;
 
 const docs = documents(DOCS);
-let db: Database;
+let db: Database & { url: string };
 let port: number;
 let base: string;
 let worker: TestService | undefined;
 let api: TestService | undefined;
 let taskQueue: string | undefined;
 
-/** The API (and on PGlite the worker with it), on the same port, store and task queue every time. */
+/** The API, on the same port, store and task queue every time. */
 async function startApi(): Promise<TestService> {
   const started = await startService({
-    worker: !postgresUrl,
+    worker: false,
     db,
     taskQueue,
     chunkSize: CHUNK,
@@ -47,7 +45,7 @@ beforeAll(async () => {
   port = await restartablePort();
   base = `http://127.0.0.1:${port}`;
   api = await startApi();
-  if (postgresUrl) worker = await startService({ api: false, db, taskQueue, chunkSize: CHUNK });
+  worker = await startService({ api: false, db, taskQueue, chunkSize: CHUNK });
 });
 
 afterAll(() =>
@@ -65,7 +63,7 @@ const progressInStore = async (operationId: string) => {
   return row?.progress ?? -1;
 };
 
-describe(`restarting the API mid-batch (${postgresUrl ? 'API alone' : 'API and worker together'})`, () => {
+describe('restarting the API mid-batch while the worker keeps going', () => {
   it(`the batch completes with exact memories across ${RESTARTS} restarts at random points`, async () => {
     const reference: Reference = await cleanRun(base, docs);
     const bank = uniqueBank('api-restart');
@@ -94,12 +92,10 @@ describe(`restarting the API mid-batch (${postgresUrl ? 'API alone' : 'API and w
       const progressAtStop = await progressInStore(operationId);
       const down = await attempt(base, 'GET', operationPath(bank, operationId));
       expect(down.status, 'the stopped API still answered').toBe(0);
-      if (postgresUrl) {
-        // Nobody is serving HTTP, yet the worker keeps retaining.
-        await waitFor('the worker to keep going with the API down', async () => {
-          return (await progressInStore(operationId)) > progressAtStop;
-        });
-      }
+      // Nobody is serving HTTP, yet the worker keeps retaining.
+      await waitFor('the worker to keep going with the API down', async () => {
+        return (await progressInStore(operationId)) > progressAtStop;
+      });
       api = await startApi();
       restarts.push({ point, progressAtStop, progressAtStart: await progressInStore(operationId) });
     }

@@ -16,7 +16,7 @@ import { documents, operationPath } from '../support/http.js';
 import { PostgresServer } from '../support/postgres-server.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
-// The PostgreSQL leg only: PGlite lives inside the service process, so there is no server to stop.
+// The system PostgreSQL leg only: the suite starts and stops a Debian server of its own.
 const DOCS = 2_000;
 const CHUNK = 100;
 // Several chunk attempts fail meanwhile and wait out their retry backoff.
@@ -27,12 +27,12 @@ const GIVE_UP_MS = 60_000;
 
 const docs = documents(DOCS);
 let server: PostgresServer | undefined;
-let db: Database | undefined;
+let db: (Database & { url: string }) | undefined;
 let svc: TestService | undefined;
 
 beforeAll(async () => {
   server = await PostgresServer.start(await restartablePort());
-  db = await openDatabase({ url: server.url });
+  db = Object.assign(openDatabase(server.url), { url: server.url });
   svc = await startService({ db, chunkSize: CHUNK });
 }, 120_000);
 

@@ -4,12 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { Database } from '../../src/store/db.js';
-import {
-  type ChildService,
-  killAllChildren,
-  spawnService,
-  waitForHealthy,
-} from '../support/child-service.js';
+import { type ChildService, killAllChildren, spawnService } from '../support/child-service.js';
 import {
   AnswerLog,
   attempt,
@@ -22,21 +17,11 @@ import {
   teardown,
 } from '../support/faults.js';
 import { documents } from '../support/http.js';
-import {
-  freshTestDatabaseUrl,
-  openTestDatabase,
-  startService,
-  type TestService,
-  uniqueBank,
-} from '../support/service.js';
+import { openTestDatabase, startService, type TestService, uniqueBank } from '../support/service.js';
 
-// On PostgreSQL the API runs here and only the worker is killed. On PGlite the store belongs to one process,
-// so the API and the worker run (and die) together in the child, and the API is down between kill and
-// restart.
-const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL || undefined;
-// On PGlite the API shares its process, and so its CPU, with the worker: it answers late and only after the
-// restarted worker has been working for a while. A longer batch leaves room for every kill to land mid-batch.
-const DOCS = postgresUrl ? 3_000 : 4_500;
+// The API runs here and only the worker, a process of its own, is killed. (The whole all-in-one service,
+// embedded servers included, is killed in embedded-store.test.ts.)
+const DOCS = 3_000;
 const CHUNK = 100;
 const KILLS = 3;
 
@@ -44,30 +29,21 @@ const docs = documents(DOCS);
 const taskQueue = `faults-kill-${randomUUID()}`;
 const dataDir = mkdtempSync(join(tmpdir(), 'hindsight-kill-'));
 let port: number;
-let databaseUrl: string | undefined;
-let db: Database | undefined;
+let db: (Database & { url: string }) | undefined;
 let api: TestService | undefined;
 let reference: TestService | undefined;
 let child: ChildService | undefined;
 let base: string;
 
-function spawnChild(): ChildService {
-  const env: Record<string, string> = {
+function startWorker(): void {
+  child = spawnService('worker', {
     TEMPORAL_ADDRESS: inject('temporalAddress'),
     TEMPORAL_TASK_QUEUE: taskQueue,
-    HINDSIGHT_PORT: String(port),
     HINDSIGHT_DATA_DIR: dataDir,
     HINDSIGHT_LOG_LEVEL: 'warn',
     HINDSIGHT_CHUNK_SIZE: String(CHUNK),
-  };
-  if (databaseUrl) env.DATABASE_URL = databaseUrl;
-  return spawnService(postgresUrl ? 'worker' : 'all', env);
-}
-
-/** Starts the service under test (the child, plus this process's API on PostgreSQL) and waits for it. */
-async function startServiceUnderTest() {
-  child = spawnChild();
-  if (!postgresUrl) await waitForHealthy(base, child);
+    DATABASE_URL: db!.url,
+  });
 }
 
 let referenceResult: Reference;
@@ -75,18 +51,15 @@ let referenceResult: Reference;
 beforeAll(async () => {
   port = await restartablePort();
   base = `http://127.0.0.1:${port}`;
-  if (postgresUrl) {
-    databaseUrl = await freshTestDatabaseUrl();
-    db = await openTestDatabase(databaseUrl);
-    // The API decides the chunk size (it is part of the workflow's input), so it gets the same one.
-    api = await startService({
-      worker: false,
-      db,
-      taskQueue,
-      chunkSize: CHUNK,
-      env: { HINDSIGHT_PORT: String(port) },
-    });
-  }
+  db = await openTestDatabase();
+  // The API decides the chunk size (it is part of the workflow's input), so it gets the same one.
+  api = await startService({
+    worker: false,
+    db,
+    taskQueue,
+    chunkSize: CHUNK,
+    env: { HINDSIGHT_PORT: String(port) },
+  });
   // The clean run happens here, on a service of its own, while the child starts: once the faulty run begins,
   // this process does nothing but watch (retaining here would slow its watching down).
   const referenceRun = (async () => {
@@ -95,7 +68,8 @@ beforeAll(async () => {
     await reference.stop();
     reference = undefined;
   })();
-  await Promise.all([startServiceUnderTest(), referenceRun]);
+  startWorker();
+  await referenceRun;
 }, 150_000);
 
 afterAll(() =>
@@ -108,7 +82,7 @@ afterAll(() =>
   ),
 );
 
-describe(`SIGKILL of the worker process mid-batch (${postgresUrl ? 'worker alone' : 'API and worker'})`, () => {
+describe('SIGKILL of the worker process mid-batch', () => {
   it(`loses and duplicates nothing across ${KILLS} kills at random points of a ${DOCS}-document batch`, async () => {
     const bank = uniqueBank('kill');
     const log = new AnswerLog();
@@ -119,7 +93,7 @@ describe(`SIGKILL of the worker process mid-batch (${postgresUrl ? 'worker alone
     expect(submitted.status, JSON.stringify(submitted.body)).toBe(202);
     const operationId: string = submitted.body.operation_id;
 
-    const points = faultPoints(KILLS, 0.05, postgresUrl ? 0.8 : 0.5);
+    const points = faultPoints(KILLS, 0.05, 0.8);
     const kills: { point: number; progressSeen: number; downMs: number }[] = [];
     let floor = 0;
     for (const point of points) {
@@ -135,9 +109,9 @@ describe(`SIGKILL of the worker process mid-batch (${postgresUrl ? 'worker alone
       );
       const killedAt = Date.now();
       await child!.kill('SIGKILL');
-      await startServiceUnderTest();
-      // Progress as the dead process left it (PostgreSQL), or as the restarted one first answers (PGlite):
-      // the next kill waits for the restarted process to have moved past it, so it too dies mid-work.
+      startWorker();
+      // Progress as the dead process left it: the next kill waits for the restarted worker to have moved past
+      // it, so it too dies mid-work.
       const after = await pollOperation(() => base, bank, operationId, {
         until: () => true,
         timeoutMs: 30_000,

@@ -1,4 +1,4 @@
-// Runs once, on the PGlite leg (the PostgreSQL leg excludes test/fuzz/**).
+// Runs once, on the embedded leg (the system PostgreSQL leg excludes test/fuzz/**).
 //
 // Hostile input, sent byte for byte over a real socket: each request gets a clear 4xx in the documented JSON
 // error shape, never a 5xx, stores nothing in its bank, and leaves the server answering the next request.

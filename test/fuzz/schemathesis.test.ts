@@ -1,4 +1,4 @@
-// Runs once, on the PGlite leg: the fuzzer probes the HTTP layer and the OpenAPI document, which do not change
+// Runs once, on the embedded leg: the fuzzer probes the HTTP layer and the OpenAPI document, which do not change
 // with the store engine, and a run takes minutes. The PostgreSQL leg excludes test/fuzz/**.
 //
 // Schema-driven fuzzing of the whole API with Schemathesis: every operation of /openapi.json gets generated
@@ -12,11 +12,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pythonEnv } from '../support/python.js';
 import { startService, type TestService } from '../support/service.js';
 
 /** The version whose CLI flags and checks this test was written against; CI installs exactly this one. */
 const SCHEMATHESIS_VERSION = '4.32.5';
-const INSTALL = `python3 -m pip install schemathesis==${SCHEMATHESIS_VERSION}`;
+const INSTALL = 'npm run pretest';
 const CONFIG = join(dirname(fileURLToPath(import.meta.url)), 'schemathesis.toml');
 /** Test cases per API operation and phase; HINDSIGHT_FUZZ_EXAMPLES raises it for a longer local run. */
 const EXAMPLES = positiveInt(process.env.HINDSIGHT_FUZZ_EXAMPLES, 25);
@@ -32,7 +33,10 @@ function positiveInt(raw: string | undefined, fallback: number): number {
 
 /** The installed version, or undefined when `python3 -m schemathesis.cli` does not run. */
 function installedVersion(): string | undefined {
-  const probe = spawnSync('python3', ['-m', 'schemathesis.cli', '--version'], { encoding: 'utf8' });
+  const probe = spawnSync('python3', ['-m', 'schemathesis.cli', '--version'], {
+    encoding: 'utf8',
+    env: pythonEnv(),
+  });
   if (probe.error || probe.status !== 0) return undefined;
   return /version\s+(\S+)/.exec(probe.stdout)?.[1];
 }
@@ -47,7 +51,7 @@ function run(command: string, args: string[], cwd: string, timeoutMs: number): P
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {
       cwd,
-      env: { ...process.env, NO_COLOR: '1', COLUMNS: '120', PYTHONIOENCODING: 'utf-8' },
+      env: pythonEnv({ NO_COLOR: '1', COLUMNS: '120', PYTHONIOENCODING: 'utf-8' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { pythonEnv } from '../support/python.js';
 import { startService, type TestService } from '../support/service.js';
 
 const clientDir = fileURLToPath(new URL('../../clients/python', import.meta.url));
@@ -21,7 +22,7 @@ it('passes the Python client suite against the running service', async () => {
   const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
     const child = spawn('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
       cwd: clientDir,
-      env: { ...process.env, HINDSIGHT_API_URL: svc.url, PYTHONDONTWRITEBYTECODE: '1' },
+      env: pythonEnv({ HINDSIGHT_API_URL: svc.url }),
     });
     let output = '';
     child.stdout.on('data', (d) => {

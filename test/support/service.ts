@@ -15,7 +15,7 @@ export interface ServiceOptions {
   api?: boolean;
   worker?: boolean;
   /** Share a database and task queue with another instance (a restarted API or worker). */
-  db?: Database;
+  db?: Database & { url: string };
   taskQueue?: string;
   env?: Record<string, string>;
 }
@@ -23,38 +23,38 @@ export interface ServiceOptions {
 export interface TestService {
   url: string;
   runtime: Runtime;
-  db: Database;
+  /** A handle on the service's database, for assertions. */
+  db: Database & { url: string };
   taskQueue: string;
   stop(): Promise<void>;
 }
 
-/**
- * A new, empty database on the leg's PostgreSQL server (undefined on the PGlite leg). Every service gets
- * one, because a database belongs to one Temporal server: a service's reconciler starts the workflow of any
- * unfinished operation its Temporal does not know, so suites with a Temporal server of their own would
- * otherwise run each other's operations.
- */
-export async function freshTestDatabaseUrl(): Promise<string | undefined> {
-  const server = process.env.HINDSIGHT_TEST_DATABASE_URL;
-  if (!server) return undefined;
-  return createDatabase(server, `test_${randomUUID().replaceAll('-', '')}`);
+/** The leg's PostgreSQL server: the system one CI starts, or the embedded one the suite started. */
+export function testDatabaseServerUrl(): string {
+  return process.env.HINDSIGHT_TEST_DATABASE_URL || inject('embeddedPostgresUrl');
 }
 
 /**
- * The store for this test leg: a fresh PostgreSQL database (dropped again on close) when the leg names a
- * server, otherwise in-memory PGlite. `url` reuses a database from freshTestDatabaseUrl.
+ * A new, empty database on the leg's server. Every service gets one, because a database belongs to one
+ * Temporal server: a service's reconciler starts the workflow of any unfinished operation its Temporal does
+ * not know, so suites with a Temporal server of their own would otherwise run each other's operations.
  */
-export async function openTestDatabase(url?: string): Promise<Database> {
+export function freshTestDatabaseUrl(): Promise<string> {
+  return createDatabase(testDatabaseServerUrl(), `test_${randomUUID().replaceAll('-', '')}`);
+}
+
+/** A handle on a database of the leg (a fresh one unless `url` names one), dropped again on close. */
+export async function openTestDatabase(url?: string): Promise<Database & { url: string }> {
   const target = url ?? (await freshTestDatabaseUrl());
-  if (!target) return openDatabase({ dataDir: undefined });
-  const db = await openDatabase({ url: target });
-  const server = process.env.HINDSIGHT_TEST_DATABASE_URL ?? target;
+  const db = openDatabase(target);
   const closeConnections = db.close.bind(db);
-  db.close = async () => {
-    await closeConnections();
-    await dropDatabase(server, target);
-  };
-  return db;
+  return Object.assign(db, {
+    url: target,
+    close: async () => {
+      await closeConnections();
+      await dropDatabase(testDatabaseServerUrl(), target);
+    },
+  });
 }
 
 let bundle: { code: string } | undefined;
@@ -78,14 +78,16 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
   });
   const ownsDb = !options.db;
   const db = options.db ?? (await openTestDatabase());
-  const runtime = await startRuntime(config, {
-    api: options.api ?? true,
-    worker: options.worker ?? true,
-    logger: createLogger(config.logLevel),
-    workflowBundle: bundle,
-    db,
-    reconcileEveryMs: 1_000,
-  });
+  const runtime = await startRuntime(
+    { ...config, databaseUrl: db.url },
+    {
+      api: options.api ?? true,
+      worker: options.worker ?? true,
+      logger: createLogger(config.logLevel),
+      workflowBundle: bundle,
+      reconcileEveryMs: 1_000,
+    },
+  );
   return {
     url: runtime.url ?? '',
     runtime,

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertWebhook } from '../../src/store/webhooks.js';
+import { deliveryWorkflowId, webhookEventId } from '../../src/webhooks/ids.js';
 import { documents, http, waitFor, waitForOperation } from '../support/http.js';
+import { freePort } from '../support/ports.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 import { startReceiver } from './receiver.js';
 
@@ -96,13 +98,17 @@ describe('webhook management', () => {
       'http://localhost:9000/hook',
       'http://10.0.0.8/hook',
       'http://192.168.1.20/hook',
-      'http://169.254.169.254/latest/meta-data',
       'http://[::1]:9000/hook',
     ]) {
       const res = await http(svc.url, 'POST', hooks(bank), { url, events: ['operation.completed'] });
       expect(res.status, url).toBe(400);
       expect(res.body.error.message).toContain('HINDSIGHT_WEBHOOK_ALLOW_PRIVATE');
     }
+    const metadata = await http(svc.url, 'POST', hooks(bank), {
+      url: 'http://169.254.169.254/latest/meta-data',
+      events: ['operation.completed'],
+    });
+    expect(metadata.status).toBe(400);
     const ok = await http(svc.url, 'POST', hooks(bank), { url: PUBLIC_URL, events: ['operation.completed'] });
     const patched = await http(svc.url, 'PATCH', `${hooks(bank)}/${ok.body.id}`, {
       url: 'http://127.0.0.1/x',
@@ -110,6 +116,63 @@ describe('webhook management', () => {
     expect(patched.status).toBe(400);
     expect((await http(svc.url, 'GET', `${hooks(bank)}/${ok.body.id}`)).body.url).toBe(PUBLIC_URL);
     await http(svc.url, 'DELETE', `${hooks(bank)}/${ok.body.id}`);
+  });
+
+  it('never accepts link-local or metadata URLs, and with loopback allowed accepts loopback only', async () => {
+    const metadata = { url: 'http://169.254.169.254/latest/meta-data', events: ['operation.completed'] };
+    const settings: Record<string, string>[] = [
+      { HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: 'true' },
+      { HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: 'true' },
+    ];
+    for (const env of settings) {
+      const other = await startService({ env, worker: false });
+      try {
+        const bank = uniqueBank('networks');
+        const refused = await http(other.url, 'POST', hooks(bank), metadata);
+        expect(refused.status).toBe(400);
+        expect(refused.body.error.message).toMatch(/link-local, cloud metadata or reserved address/);
+        const loopback = { url: 'http://127.0.0.1:9000/hook', events: ['operation.completed'] };
+        expect((await http(other.url, 'POST', hooks(bank), loopback)).status).toBe(201);
+        const lan = { url: 'http://10.0.0.8/hook', events: ['operation.completed'] };
+        const expected = env.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE ? 201 : 400;
+        expect((await http(other.url, 'POST', hooks(bank), lan)).status).toBe(expected);
+      } finally {
+        await other.stop();
+      }
+    }
+  });
+
+  it('stops the retries of its pending deliveries when it is deleted', async () => {
+    // Retries an hour apart, to a receiver that is down: the delivery waits for its next attempt.
+    const other = await startService({
+      env: { HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: 'true', HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: '3600000' },
+    });
+    try {
+      const bank = uniqueBank('deleted');
+      const down = `http://127.0.0.1:${await freePort()}/hook`;
+      const hook = await http(other.url, 'POST', hooks(bank), { url: down, events: ['operation.completed'] });
+      const op = await http(other.url, 'POST', `/v1/default/banks/${bank}/memories`, {
+        items: documents(2),
+        async: true,
+      });
+      await waitForOperation(other.url, bank, op.body.operation_id);
+      await waitFor('a failed first attempt', async () => {
+        const log = await http(other.url, 'GET', `${hooks(bank)}/${hook.body.id}/deliveries`);
+        return log.body.deliveries[0]?.attempts >= 1;
+      });
+      const eventId = webhookEventId(op.body.operation_id, 'operation.completed');
+      const delivery = other.runtime.client.workflow.getHandle(deliveryWorkflowId(hook.body.id, eventId));
+      expect((await delivery.describe()).status.name).toBe('RUNNING');
+
+      expect((await http(other.url, 'DELETE', `${hooks(bank)}/${hook.body.id}`)).status).toBe(204);
+      await waitFor(
+        'the delivery workflow to stop',
+        async () => (await delivery.describe()).status.name !== 'RUNNING',
+        15_000,
+      );
+    } finally {
+      await other.stop();
+    }
   });
 
   it('checks the address again at delivery time', async () => {

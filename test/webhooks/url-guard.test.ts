@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { verifyWebhookSignature } from '../../src/client/index.js';
-import { signPayload } from '../../src/webhooks/send.js';
+import { sendSigned, signPayload } from '../../src/webhooks/send.js';
 import { assertWebhookUrl, isPrivateAddress } from '../../src/webhooks/url-guard.js';
 
 describe('webhook URL guard', () => {
@@ -39,26 +39,69 @@ describe('webhook URL guard', () => {
       'http://127.0.0.1:8080/hook',
       'http://localhost/hook',
       'http://[::1]/hook',
-      'http://169.254.169.254/latest/meta-data',
       'http://[::ffff:10.0.0.1]/x',
+      'http://10.1.2.3/x',
     ]) {
-      await expect(assertWebhookUrl(url, false)).rejects.toMatchObject({
+      await expect(assertWebhookUrl(url, 'public')).rejects.toMatchObject({
         status: 400,
         message: expect.stringContaining('HINDSIGHT_WEBHOOK_ALLOW_PRIVATE'),
       });
-      await expect(assertWebhookUrl(url, true)).resolves.toBe(new URL(url).toString());
+      await expect(assertWebhookUrl(url, 'private')).resolves.toBe(new URL(url).toString());
+    }
+  });
+
+  it.each([
+    'http://169.254.169.254/latest/meta-data',
+    'http://[::ffff:a9fe:a9fe]/latest',
+    'http://100.100.100.200/latest/meta-data',
+    'http://[fd00:ec2::254]/latest',
+    'http://[fe80::1]/x',
+    'http://0.0.0.0/x',
+    'http://224.0.0.1/x',
+  ])('refuses link-local, metadata and reserved %s whatever the settings', async (url) => {
+    for (const networks of ['public', 'loopback', 'private'] as const) {
+      await expect(assertWebhookUrl(url, networks)).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining('never sent there'),
+      });
+    }
+  });
+
+  it('with loopback allowed, accepts loopback only', async () => {
+    for (const url of ['http://127.0.0.1:8080/hook', 'http://localhost:3000/hook', 'http://[::1]/hook']) {
+      await expect(assertWebhookUrl(url, 'loopback')).resolves.toBe(new URL(url).toString());
+    }
+    for (const url of ['http://10.1.2.3/x', 'http://192.168.1.1/x', 'http://[fd00::1]/x']) {
+      await expect(assertWebhookUrl(url, 'loopback')).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining('a private network address'),
+      });
+    }
+  });
+
+  it('delivers nothing to a refused address, whatever the URL was accepted as', async () => {
+    for (const networks of ['public', 'loopback', 'private'] as const) {
+      const outcome = await sendSigned({
+        url: 'http://169.254.169.254/latest/meta-data',
+        eventId: 'evt-1',
+        body: '{}',
+        secret: 'whsec_x',
+        networks,
+        timeoutMs: 1_000,
+      });
+      expect(outcome).toMatchObject({ ok: false, refused: true });
     }
   });
 
   it('refuses what is not an http(s) URL', async () => {
-    await expect(assertWebhookUrl('not a url', true)).rejects.toMatchObject({ status: 400 });
-    await expect(assertWebhookUrl('ftp://example.com/x', true)).rejects.toMatchObject({
+    await expect(assertWebhookUrl('not a url', 'private')).rejects.toMatchObject({ status: 400 });
+    await expect(assertWebhookUrl('ftp://example.com/x', 'private')).rejects.toMatchObject({
       message: expect.stringContaining('http and https'),
     });
   });
 
   it('accepts public IP literals', async () => {
-    await expect(assertWebhookUrl('https://93.184.216.34/hook', false)).resolves.toBe(
+    await expect(assertWebhookUrl('https://93.184.216.34/hook', 'public')).resolves.toBe(
       'https://93.184.216.34/hook',
     );
   });

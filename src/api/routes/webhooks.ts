@@ -9,7 +9,7 @@ import {
   toWebhookView,
   updateWebhook,
 } from '../../store/webhooks.js';
-import { newWebhookId, newWebhookSecret } from '../../webhooks/ids.js';
+import { deliveryWorkflowId, newWebhookId, newWebhookSecret } from '../../webhooks/ids.js';
 import { assertWebhookUrl } from '../../webhooks/url-guard.js';
 import type { AppDeps } from '../deps.js';
 import { bankParams, pageQuery } from '../schemas.js';
@@ -19,14 +19,14 @@ import { createWebhookBody, updateWebhookBody, webhookParams } from '../webhook-
 const unique = <T>(values: T[]) => [...new Set(values)];
 
 export function webhookRoutes(deps: AppDeps) {
-  const allowPrivate = deps.config.webhookAllowPrivate;
+  const networks = deps.config.webhookNetworks;
   const missing = (bankId: string, id: string) => notFound(`webhook ${id} not found in bank ${bankId}`);
 
   return new Hono()
     .post('/', async (c) => {
       const { bank_id } = validate(bankParams, c.req.param(), 'path');
       const body = validate(createWebhookBody, await jsonBody(c.req), 'body');
-      const url = await assertWebhookUrl(body.url, allowPrivate);
+      const url = await assertWebhookUrl(body.url, networks);
       const generated = body.secret === undefined ? newWebhookSecret() : undefined;
       const row = await insertWebhook(deps.db, {
         id: newWebhookId(),
@@ -53,7 +53,7 @@ export function webhookRoutes(deps: AppDeps) {
       const { bank_id, webhook_id } = validate(webhookParams, c.req.param(), 'path');
       const body = validate(updateWebhookBody, await jsonBody(c.req), 'body');
       if (!(await getWebhook(deps.db, bank_id, webhook_id))) throw missing(bank_id, webhook_id);
-      const url = body.url ? await assertWebhookUrl(body.url, allowPrivate) : undefined;
+      const url = body.url ? await assertWebhookUrl(body.url, networks) : undefined;
       const row = await updateWebhook(deps.db, bank_id, webhook_id, {
         url,
         events: body.events ? unique(body.events) : undefined,
@@ -65,7 +65,12 @@ export function webhookRoutes(deps: AppDeps) {
     })
     .delete('/:webhook_id', async (c) => {
       const { bank_id, webhook_id } = validate(webhookParams, c.req.param(), 'path');
-      if (!(await deleteWebhook(deps.db, bank_id, webhook_id))) throw missing(bank_id, webhook_id);
+      const pending = await deleteWebhook(deps.db, bank_id, webhook_id);
+      if (!pending) throw missing(bank_id, webhook_id);
+      // Its deliveries still retrying stop now, not at their next attempt (up to an hour away).
+      await deps.operations.cancelWorkflows(
+        pending.map((eventId) => deliveryWorkflowId(webhook_id, eventId)),
+      );
       return c.body(null, 204);
     })
     .get('/:webhook_id/deliveries', async (c) => {

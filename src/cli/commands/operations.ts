@@ -2,8 +2,10 @@ import { type Command, Option } from 'commander';
 import {
   OPERATION_STATUSES,
   OPERATION_TYPES,
+  type Operation,
   type OperationStatus,
   type OperationType,
+  snakeizeKeys,
 } from '../../client/index.js';
 import { contextFrom } from '../context.js';
 import { fraction, operationBlock, plural, table, timestamp } from '../format.js';
@@ -15,6 +17,7 @@ interface ListOptions {
   type?: OperationType;
   limit?: number;
   offset?: number;
+  all?: boolean;
 }
 
 interface WatchOptions {
@@ -24,6 +27,17 @@ interface WatchOptions {
 
 interface CancelOptions {
   allPending?: boolean;
+}
+
+function operationTable(operations: Operation[]): string {
+  const rows = operations.map((op) => [
+    op.operationId,
+    op.type,
+    op.status,
+    fraction(op.progress, op.total),
+    timestamp(op.createdAt),
+  ]);
+  return table(['ID', 'TYPE', 'STATUS', 'PROGRESS', 'CREATED'], rows);
 }
 
 export function registerOperations(program: Command, signal: AbortSignal): void {
@@ -41,9 +55,30 @@ export function registerOperations(program: Command, signal: AbortSignal): void 
     .addOption(
       new Option('--offset <n>', 'skip this many').argParser(parseInteger(0, Number.MAX_SAFE_INTEGER)),
     )
+    .addOption(
+      new Option('--all', 'every matching operation, page after page').conflicts(['limit', 'offset']),
+    )
     .action(async (bank: string, options: ListOptions, command: Command) => {
       const ctx = contextFrom(command, signal);
-      const list = await ctx.client.listOperations({ bankId: bank, ...options, signal: ctx.signal });
+      const { all, ...filter } = options;
+      if (all) {
+        const every: Operation[] = [];
+        for await (const op of ctx.client.iterateOperations({
+          bankId: bank,
+          ...filter,
+          signal: ctx.signal,
+        })) {
+          every.push(op);
+        }
+        // As the server writes them, like every other --json answer.
+        if (ctx.json) ctx.printJson(every.map(snakeizeKeys) as object);
+        else {
+          if (every.length > 0) ctx.out(operationTable(every));
+          ctx.out(every.length > 0 ? plural(every.length, 'operation') : 'No operations.');
+        }
+        return;
+      }
+      const list = await ctx.client.listOperations({ bankId: bank, ...filter, signal: ctx.signal });
       if (ctx.json) {
         ctx.printJson(list);
         return;
@@ -51,14 +86,7 @@ export function registerOperations(program: Command, signal: AbortSignal): void 
       if (list.length === 0) {
         ctx.out(list.total > 0 ? `No operations on this page.` : `No operations.`);
       } else {
-        const rows = list.map((op) => [
-          op.operationId,
-          op.type,
-          op.status,
-          fraction(op.progress, op.total),
-          timestamp(op.createdAt),
-        ]);
-        ctx.out(table(['ID', 'TYPE', 'STATUS', 'PROGRESS', 'CREATED'], rows));
+        ctx.out(operationTable(list));
       }
       const range = list.offset > 0 && list.length > 0 ? ` (from #${list.offset + 1})` : '';
       ctx.out(`${list.length} of ${plural(list.total, 'operation')}${range}`);
