@@ -338,18 +338,29 @@ async function main(): Promise<void> {
     port: await freePort(),
     logger,
   });
-  const systemServer = await benchPostgres();
+  // BENCH_STORES=embedded (or postgres) measures one store only.
+  const only = process.env.BENCH_STORES?.split(',') as Engine[] | undefined;
+  const systemServer = only && !only.includes('postgres') ? undefined : await benchPostgres();
   const ctxBase = {
     temporalAddress: devServer.address,
     temporal: new Client({ connection }),
     devServerPid: childPid('start-dev'),
     systemServerUrl: systemServer?.url,
   };
-  const engines: Engine[] = systemServer ? ['embedded', 'postgres'] : ['embedded'];
+  const engines: Engine[] = (only ?? ['embedded', 'postgres']).filter(
+    (e) => e === 'embedded' || systemServer,
+  );
   const results: EngineResults[] = [];
   let cancels: CancelResult = { samples: [], completedInstead: 0 };
   let profileSummary: string | undefined;
   const profileDir = join(root, 'profile');
+  const writeReport = () => {
+    const loadAfter = loadAverage();
+    const report = render({ results, cancels, profileSummary, startedAt, loadBefore, loadAfter });
+    writeFileSync(join(REPO_ROOT, 'docs/BENCHMARKS.md'), report.document);
+    log('wrote docs/BENCHMARKS.md');
+    return report;
+  };
 
   try {
     for (const engine of engines) {
@@ -359,6 +370,8 @@ async function main(): Promise<void> {
       results.push(done.results);
       if (done.cancels) cancels = done.cancels;
       if (done.profiled) profileSummary = summarizeProfiles(profileDir);
+      // Written after each store, so a long run that is stopped keeps what it measured.
+      writeReport();
     }
   } finally {
     await connection.close();
@@ -368,17 +381,7 @@ async function main(): Promise<void> {
     rmSync(root, { recursive: true, force: true });
   }
 
-  const report = render({
-    results,
-    cancels,
-    profileSummary,
-    startedAt,
-    loadBefore,
-    loadAfter: loadAverage(),
-  });
-  console.log(`\n${report.tables}`);
-  writeFileSync(join(REPO_ROOT, 'docs/BENCHMARKS.md'), report.document);
-  log('wrote docs/BENCHMARKS.md');
+  console.log(`\n${writeReport().tables}`);
 }
 
 main().then(
