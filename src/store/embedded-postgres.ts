@@ -118,7 +118,13 @@ function initCluster(
 
 /** The password made at init, kept beside the cluster (readable by this user only). */
 function clusterPassword(passwordFile: string, fresh: boolean): string {
-  if (!fresh && existsSync(passwordFile)) return readFileSync(passwordFile, 'utf8').trim();
+  if (!fresh) {
+    if (existsSync(passwordFile)) return readFileSync(passwordFile, 'utf8').trim();
+    throw new Error(
+      `${passwordFile} is missing, and the store's cluster beside it cannot be opened without it: put it back, ` +
+        'or move the whole data directory away to start with an empty store.',
+    );
+  }
   const password = randomBytes(18).toString('base64url');
   writeFileSync(passwordFile, password, { mode: 0o600 });
   return password;
@@ -217,7 +223,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const output = outputTail(child);
   child.stderr?.on('data', (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n')) {
-      if (/\b(FATAL|PANIC):/.test(line)) logger.error({ postgres: line.trim() }, 'embedded PostgreSQL');
+      // Connections refused while it starts or stops (our own readiness probe among them) are expected.
+      if (/\b(FATAL|PANIC):/.test(line) && !/is (starting up|shutting down)/.test(line)) {
+        logger.error({ postgres: line.trim() }, 'embedded PostgreSQL');
+      }
     }
   });
   const address = `127.0.0.1:${port}`;
