@@ -13,8 +13,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { freePort } from '../test/support/ports.js';
+import { startTestDevServer } from '../test/support/dev-server.js';
 import { fmt, percentile, table } from './measure.js';
 import { log, REPO_ROOT } from './settings.js';
 
@@ -60,14 +59,7 @@ async function measure(url: string, acceptEncoding: string) {
 async function main(): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-answers-'));
   const logger = createLogger('warn');
-  const devServer = await startDevServer({
-    dbFilename: undefined,
-    port: await freePort(),
-    uiPort: undefined,
-    namespace: 'default',
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-    logger,
-  });
+  const devServer = await startTestDevServer();
   const config = loadConfig({
     HINDSIGHT_PORT: '0',
     HINDSIGHT_DATA_DIR: root,

@@ -10,9 +10,8 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger } from '../src/logger.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
 import { type ChildService, spawnService } from '../test/support/child-service.js';
+import { startTestDevServer } from '../test/support/dev-server.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from '../test/support/fake-model-provider.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
@@ -30,7 +29,6 @@ const LATENCY: [number, number] = [1_000, 2_000];
 const STORE_WINDOW_MS = 1_000;
 
 const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-models-'));
-const logger = createLogger('warn');
 
 async function healthy(url: string, child: ChildService) {
   for (;;) {
@@ -178,14 +176,7 @@ async function crashRow(temporalAddress: string) {
 }
 
 async function main() {
-  const devServer = await startDevServer({
-    dbFilename: join(root, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: undefined,
-    namespace: 'default',
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-    logger,
-  });
+  const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
   try {
     const rate = await rateLimitRow(devServer.address);
     const crash = await crashRow(devServer.address);

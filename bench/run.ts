@@ -12,7 +12,7 @@ import { ExtractionPool } from '../src/retain/extraction-pool.js';
 import { type Database, openDatabase } from '../src/store/db.js';
 import { startEmbeddedPostgres } from '../src/store/embedded-postgres.js';
 import { migrate } from '../src/store/migrate.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
+import { startTestDevServer } from '../test/support/dev-server.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
 import { countMemories, directRetain } from './direct.js';
@@ -323,14 +323,7 @@ async function main(): Promise<void> {
   log(
     `bench in ${root} (${QUICK ? 'quick' : LARGE ? 'large' : 'default'} sizes${PROFILE ? ', profiling the 10,000 run' : ''})`,
   );
-  const devServer = await startDevServer({
-    dbFilename: join(root, 'temporal.sqlite'),
-    port: await freePort(),
-    uiPort: undefined,
-    namespace: 'default',
-    cliPath: process.env.TEMPORAL_CLI_PATH,
-    logger,
-  });
+  const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
   const connection = await Connection.connect({ address: devServer.address });
   // The direct pipeline of the embedded engine writes to the same PostgreSQL build, started by the bench.
   const directEmbedded = await startEmbeddedPostgres({
