@@ -196,10 +196,12 @@ describe('cancellation', () => {
       try {
         for (const q of queued) {
           await waitFor('the workflow to close', async () => {
+            // The workflow start follows the 202, so the workflow may not exist yet.
             const d = await api.runtime.client.workflow
               .getHandle(`batch_retain/${bank}/${q.body.operation_id}`)
-              .describe();
-            return d.status.name !== 'RUNNING';
+              .describe()
+              .catch(() => undefined);
+            return d !== undefined && d.status.name !== 'RUNNING';
           });
         }
         const stored = await http(api.url, 'GET', `/v1/default/banks/${bank}/memories`);

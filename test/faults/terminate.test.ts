@@ -129,6 +129,14 @@ describe('an operation workflow ended from outside the API', () => {
     const queued = await submit(bank, small(2));
     const pending = await attempt(svc.url, 'GET', operationPath(bank, queued));
     expect(pending.body.status).toBe('pending');
+    // The 202 comes before the workflow start; someone in the UI sees the workflow once it waits in the queue.
+    const queuedWorkflowId = operationWorkflowId('batch_retain', bank, queued);
+    await waitFor('the operation to wait in its bank queue', async () => {
+      const queue = await svc.runtime.client.workflow
+        .getHandle(bankQueueWorkflowId(bank))
+        .query(bankQueueStateQuery);
+      return queue.queue.some((entry) => entry.workflowId === queuedWorkflowId);
+    });
 
     await handleOf(bank, queued).terminate('from the UI');
     const operation = await pollOperation(() => svc.url, bank, queued, {
