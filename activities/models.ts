@@ -6,6 +6,7 @@ import { extractFactsWithModel } from '../src/models/facts.js';
 import { MAX_OBSERVATION_SOURCES, observeWithModel } from '../src/models/observation.js';
 import { embed, InvalidAnswer } from '../src/models/provider.js';
 import type { Database } from '../src/store/db.js';
+import { embeddingBits } from '../src/store/embedding-bits.js';
 import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
 import { loadUnprocessed } from '../src/store/retain-items.js';
 
@@ -141,10 +142,18 @@ export function createModelActivities(deps: ModelDeps) {
         await db.transaction(async (tx) => {
           await addUsage(tx, input.operationId, endpoint.model, usage);
           await tx.query(
-            `UPDATE memories AS m SET embedding = v.embedding::real[]
-             FROM jsonb_to_recordset($1::jsonb) AS v(id text, embedding text)
+            `UPDATE memories AS m SET embedding = v.embedding::real[], embedding_bits = v.bits::bit varying
+             FROM jsonb_to_recordset($1::jsonb) AS v(id text, embedding text, bits text)
              WHERE m.id = v.id`,
-            [JSON.stringify(rows.map((r, i) => ({ id: r.id, embedding: `{${vectors[i]!.join(',')}}` })))],
+            [
+              JSON.stringify(
+                rows.map((r, i) => ({
+                  id: r.id,
+                  embedding: `{${vectors[i]!.join(',')}}`,
+                  bits: embeddingBits(vectors[i]!),
+                })),
+              ),
+            ],
           );
         });
       } catch (err) {

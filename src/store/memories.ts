@@ -1,4 +1,5 @@
 import type { Sql } from './db.js';
+import { embeddingBits } from './embedding-bits.js';
 
 export interface PreparedEntity {
   id: string;
@@ -199,11 +200,14 @@ export async function recall(
 /** How much similarity of meaning and full-text rank weigh in a hybrid recall score. */
 const MEANING_WEIGHT = 0.7;
 const TEXT_WEIGHT = 0.3;
+/** Memories ranked exactly by cosine similarity, per candidate wanted, after the signature preselection. */
+const PRESELECT_PER_CANDIDATE = 8;
 
 /**
- * Recall by meaning and words: candidates are the memories nearest the query's embedding (an exact scan of
- * the bank's unit-length vectors: portable, no vector extension) and the best full-text matches; each is
- * scored by its cosine similarity plus its full-text rank (squashed into [0, 1)).
+ * Recall by meaning and words. Candidates by meaning: the bank's memories whose embedding signatures are
+ * nearest the query's (Hamming distance, an index-only scan of `memories_embedding_bits`; see
+ * embedding-bits.ts), the best of those by exact cosine similarity of the unit-length vectors. Candidates by words: the best full-text matches.
+ * Each candidate is scored by its cosine similarity plus its full-text rank (squashed into [0, 1)).
  */
 export async function recallHybrid(
   sql: Sql,
@@ -215,9 +219,14 @@ export async function recallHybrid(
   const candidates = Math.max(limit * 4, 50);
   const rows = await sql.query<MemoryRow>(
     `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS tsq, $4::real[] AS v),
+     near_bits AS (
+       SELECT m.id FROM memories m
+       WHERE m.bank_id = $1 AND m.embedding_bits IS NOT NULL AND length(m.embedding_bits) = length($8::bit varying)
+       ORDER BY bit_count(m.embedding_bits # $8::bit varying) LIMIT $9
+     ),
      near AS (
-       SELECT m.id FROM memories m, q WHERE m.bank_id = $1 AND m.embedding IS NOT NULL
-       ORDER BY (SELECT sum(a * b) FROM unnest(m.embedding, q.v) AS t(a, b)) DESC NULLS LAST LIMIT $5
+       SELECT m.id FROM memories m, q WHERE m.id IN (SELECT id FROM near_bits)
+       ORDER BY (SELECT sum(a * b) FROM unnest(m.embedding, q.v) AS t(a, b)) DESC LIMIT $5
      ),
      words AS (
        SELECT m.id FROM memories m, q WHERE m.bank_id = $1 AND m.search @@ q.tsq
@@ -232,7 +241,17 @@ export async function recallHybrid(
      )
      SELECT r.*, s.score FROM scored s JOIN LATERAL (${MEMORY_SELECT} WHERE m.id = s.id) r ON true
      ORDER BY s.score DESC, s.id`,
-    [bankId, query, limit, `{${vector.join(',')}}`, candidates, MEANING_WEIGHT, TEXT_WEIGHT],
+    [
+      bankId,
+      query,
+      limit,
+      `{${vector.join(',')}}`,
+      candidates,
+      MEANING_WEIGHT,
+      TEXT_WEIGHT,
+      embeddingBits(vector),
+      candidates * PRESELECT_PER_CANDIDATE,
+    ],
   );
   return rows.map((r) => ({ ...toMemoryView(r), score: Number(r.score) }));
 }
