@@ -14,21 +14,23 @@ const TOKENS_PER_WINDOW = 2_520;
 
 let provider: FakeProvider;
 let svc: TestService;
+let secondWorker: TestService;
 beforeAll(async () => {
   provider = await startFakeProvider({
     latencyMs: [10, 50],
     tokensPerMinute: TOKENS_PER_WINDOW,
     windowMs: WINDOW_MS,
   });
-  svc = await startService({
-    chunkSize: 5,
-    env: providerEnv(provider, {
-      HINDSIGHT_MODEL_REQUESTS_PER_MINUTE: '600',
-      HINDSIGHT_MODEL_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE),
-    }),
+  const env = providerEnv(provider, {
+    HINDSIGHT_MODEL_REQUESTS_PER_MINUTE: '600',
+    HINDSIGHT_MODEL_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE),
   });
+  svc = await startService({ chunkSize: 5, env });
+  // Another worker of the same deployment (store and task queue): the quota is for both together.
+  secondWorker = await startService({ api: false, db: svc.db, taskQueue: svc.taskQueue, chunkSize: 5, env });
 });
 afterAll(async () => {
+  await secondWorker?.stop();
   await svc?.stop();
   await provider?.close();
 });
