@@ -100,7 +100,7 @@ export class TokenBudget {
       try {
         await ctx.sleep(startInMs);
       } catch (err) {
-        // Cancelled while waiting: nothing was sent, so the tokens go back to the bucket.
+        // Cancelled while waiting: nothing was sent, so the tokens go back (as far as later reservations allow).
         await settle(-reserved);
         throw err;
       } finally {

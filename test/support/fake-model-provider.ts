@@ -141,8 +141,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     res.end(body);
   };
 
-  /** Whether `count` more tokens fit in the token quota's window now; if not, the seconds until they would. */
+  /** Tokens answered within the token quota's window, oldest first. */
   const spent: { at: number; tokens: number }[] = [];
+  /** Undefined when `count` more tokens fit in the token quota's window now; else the seconds until they would. */
   const tokenQuotaWait = (now: number, count: number): number | undefined => {
     const quota = options.tokensPerMinute;
     if (quota === undefined || count === 0) return undefined;
