@@ -2,9 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { ModelsConfig } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { countCall, providerCall } from '../src/models/calls.js';
-import { extractFactsWithModel } from '../src/models/facts.js';
-import { MAX_OBSERVATION_SOURCES, observeWithModel } from '../src/models/observation.js';
+import { extractFactsWithModel, factsPrompt } from '../src/models/facts.js';
+import { MAX_OBSERVATION_SOURCES, observationPrompt, observeWithModel } from '../src/models/observation.js';
 import { embed, InvalidAnswer } from '../src/models/provider.js';
+import { TokenBudget } from '../src/models/token-budget.js';
 import type { Database } from '../src/store/db.js';
 import { embeddingBits } from '../src/store/embedding-bits.js';
 import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
@@ -54,6 +55,12 @@ async function handleInvalid(
 
 export function createModelActivities(deps: ModelDeps) {
   const { db, models } = deps;
+  const calls = {
+    logger: deps.logger,
+    budget: models.tokensPerMinute
+      ? new TokenBudget(db, models.tokensPerMinute, models.callTimeoutMs, deps.logger)
+      : undefined,
+  };
   return {
     /** Facts of one document from the chat model, stored before the activity completes. */
     extractFactsWithModel: async (input: { operationId: string; itemIndex: number }): Promise<void> => {
@@ -65,8 +72,11 @@ export function createModelActivities(deps: ModelDeps) {
       const [item] = await loadUnprocessed(db, input.operationId, input.itemIndex, input.itemIndex + 1);
       if (!item) return; // retained already
       try {
-        const { facts, usage } = await providerCall(chat.model, deps.logger, (signal) =>
-          extractFactsWithModel(chat, item, models.callTimeoutMs, signal),
+        const prompt = factsPrompt(item);
+        const { facts, usage } = await providerCall(
+          calls,
+          { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'facts' },
+          (signal) => extractFactsWithModel(chat, prompt, models.callTimeoutMs, signal),
         );
         countCall(chat.model, 'ok', usage);
         await db.transaction(async (tx) => {
@@ -97,8 +107,11 @@ export function createModelActivities(deps: ModelDeps) {
       );
       if (!entity || memories.length === 0) return; // nothing to summarise: the observation goes away
       try {
-        const { observation, usage } = await providerCall(chat.model, deps.logger, (signal) =>
-          observeWithModel(chat, entity, memories, models.callTimeoutMs, signal),
+        const prompt = observationPrompt(entity, memories);
+        const { observation, usage } = await providerCall(
+          calls,
+          { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'observation' },
+          (signal) => observeWithModel(chat, entity, memories, models.callTimeoutMs, signal),
         );
         countCall(chat.model, 'ok', usage);
         await db.transaction(async (tx) => {
@@ -130,13 +143,11 @@ export function createModelActivities(deps: ModelDeps) {
       );
       if (rows.length === 0) return { more: false };
       try {
-        const { vectors, usage } = await providerCall(endpoint.model, deps.logger, (signal) =>
-          embed(
-            endpoint,
-            rows.map((r) => r.text),
-            models.callTimeoutMs,
-            signal,
-          ),
+        const texts = rows.map((r) => r.text);
+        const { vectors, usage } = await providerCall(
+          calls,
+          { model: endpoint.model, prompt: texts, answer: null },
+          (signal) => embed(endpoint, texts, models.callTimeoutMs, signal),
         );
         countCall(endpoint.model, 'ok', usage);
         await db.transaction(async (tx) => {

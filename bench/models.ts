@@ -1,13 +1,14 @@
 /**
- * `npm run bench:models [-- --quick]`: batch retain with a model provider (the loopback fake, 1–2 s per call),
- * through the real service in a child process. Prints two rows:
+ * `npm run bench:models [-- --quick] [-- --only=rate,tokens,crash]`: batch retain with a model provider (the loopback fake, 1–2 s per call),
+ * through the real service in a child process. Prints three rows:
  *  - rate limit: with a provider quota of R requests a minute, the share of R the batch keeps the provider at,
  *    and the requests it sent over the quota;
+ *  - token limit: the same with a provider quota of T tokens a minute (and no request limit), in tokens;
  *  - crash economy: after 3 SIGKILLs of the whole service during a batch, model calls made ÷ calls a clean run
  *    makes, next to 1 + (calls in flight at the kills) ÷ total.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type ChildService, spawnService } from '../test/support/child-service.js';
@@ -20,8 +21,17 @@ import { http } from './service.js';
 import { log } from './settings.js';
 
 const QUICK = process.argv.includes('--quick');
+/** `--only=rate,tokens,crash`: the rows to run (default all). */
+const ONLY = process.argv
+  .find((a) => a.startsWith('--only='))
+  ?.slice('--only='.length)
+  .split(',');
+const runs = (row: string) => !ONLY || ONLY.includes(row);
 const RATE_DOCS = QUICK ? 200 : 2_000;
 const PER_MINUTE = QUICK ? 600 : 1_200;
+/** About 1,200 tokens a document's facts call: T allows about 1.6 calls a second. */
+const TOKEN_DOCS = QUICK ? 120 : 240;
+const TOKENS_PER_MINUTE = 120_000;
 const CRASH_DOCS = QUICK ? 100 : 400;
 const KILLS = 3;
 const LATENCY: [number, number] = [1_000, 2_000];
@@ -29,6 +39,7 @@ const LATENCY: [number, number] = [1_000, 2_000];
 const STORE_WINDOW_MS = 1_000;
 
 const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-models-'));
+chmodSync(root, 0o711); // the embedded store's server (as root, the postgres user) must pass through
 
 async function healthy(url: string, child: ChildService) {
   for (;;) {
@@ -128,6 +139,47 @@ async function rateLimitRow(temporalAddress: string) {
   }
 }
 
+async function tokenLimitRow(temporalAddress: string) {
+  const provider = await startFakeProvider({ latencyMs: LATENCY, tokensPerMinute: TOKENS_PER_MINUTE });
+  const port = await freePort();
+  const child = spawn(temporalAddress, port, join(root, 'tokens'), `bench-tokens-${randomUUID()}`, {
+    ...providerEnv(provider, { HINDSIGHT_MODEL_TOKENS_PER_MINUTE: String(TOKENS_PER_MINUTE) }),
+    HINDSIGHT_API_EMBEDDINGS_PROVIDER: 'none',
+  });
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await healthy(url, child);
+    log(
+      `token limit: ${TOKEN_DOCS} documents, provider quota ${TOKENS_PER_MINUTE} tokens/min, ${LATENCY.join('–')} ms a call`,
+    );
+    const id = await submit(url, 'tokens', TOKEN_DOCS, 13);
+    const op = await waitEnded(
+      () => url,
+      'tokens',
+      id,
+      () => child,
+    );
+    const calls = factCalls(provider);
+    const first = Math.min(...calls.map((e) => e.at));
+    const last = calls.reduce((a, b) => (b.at > a.at ? b : a));
+    // The steady state, as for requests: the tokens sent before the last call, over the time they took.
+    const seconds = (last.at - first) / 1000;
+    const tokens = calls.reduce((sum, e) => sum + (e.tokens ?? 0), 0) - (last.tokens ?? 0);
+    const perMinute = (tokens / seconds) * 60;
+    return {
+      status: op.status,
+      calls: calls.length,
+      seconds,
+      perMinute,
+      share: perMinute / TOKENS_PER_MINUTE,
+      over: provider.overTokenQuota(),
+    };
+  } finally {
+    await child.kill('SIGKILL');
+    await provider.close();
+  }
+}
+
 async function crashRow(temporalAddress: string) {
   const provider = await startFakeProvider({ latencyMs: LATENCY });
   const port = await freePort();
@@ -178,18 +230,26 @@ async function crashRow(temporalAddress: string) {
 async function main() {
   const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
   try {
-    const rate = await rateLimitRow(devServer.address);
-    const crash = await crashRow(devServer.address);
+    const rate = runs('rate') ? await rateLimitRow(devServer.address) : undefined;
+    const tokens = runs('tokens') ? await tokenLimitRow(devServer.address) : undefined;
+    const crash = runs('crash') ? await crashRow(devServer.address) : undefined;
     console.log('\n| row | measured | target |');
     console.log('| --- | --- | --- |');
-    console.log(
-      `| rate limit, ${rate.calls} calls in ${rate.seconds.toFixed(0)} s (${rate.status}) | ${rate.perMinute.toFixed(0)}/min = ` +
-        `${(rate.share * 100).toFixed(1)} % of R = ${PER_MINUTE}/min; ${rate.overQuota} over the quota | ≥ 90 %, 0 over |`,
-    );
-    console.log(
-      `| crash economy, ${KILLS} SIGKILLs (${crash.status}) | ${crash.calls} calls ÷ ${crash.clean} = ${crash.ratio.toFixed(3)} | ` +
-        `≤ 1 + in flight ÷ total = ${crash.bound.toFixed(3)} |`,
-    );
+    if (rate)
+      console.log(
+        `| rate limit, ${rate.calls} calls in ${rate.seconds.toFixed(0)} s (${rate.status}) | ${rate.perMinute.toFixed(0)}/min = ` +
+          `${(rate.share * 100).toFixed(1)} % of R = ${PER_MINUTE}/min; ${rate.overQuota} over the quota | ≥ 90 %, 0 over |`,
+      );
+    if (tokens)
+      console.log(
+        `| token limit, ${tokens.calls} calls in ${tokens.seconds.toFixed(0)} s (${tokens.status}) | ${tokens.perMinute.toFixed(0)} tokens/min = ` +
+          `${(tokens.share * 100).toFixed(1)} % of T = ${TOKENS_PER_MINUTE}/min; ${tokens.over.tokens} tokens over the quota | ≥ 90 %, 0 over |`,
+      );
+    if (crash)
+      console.log(
+        `| crash economy, ${KILLS} SIGKILLs (${crash.status}) | ${crash.calls} calls ÷ ${crash.clean} = ${crash.ratio.toFixed(3)} | ` +
+          `≤ 1 + in flight ÷ total = ${crash.bound.toFixed(3)} |`,
+      );
   } finally {
     await devServer.stop();
     rmSync(root, { recursive: true, force: true });

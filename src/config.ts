@@ -36,6 +36,12 @@ const envSchema = z.object({
   HINDSIGHT_API_EMBEDDINGS_OPENAI_API_KEY: z.string().optional(),
   HINDSIGHT_API_EMBEDDINGS_OPENAI_MODEL: z.string().min(1).default('text-embedding-3-small'),
   HINDSIGHT_MODEL_REQUESTS_PER_MINUTE: z.coerce.number().positive().max(1_000_000).optional(),
+  HINDSIGHT_MODEL_TOKENS_PER_MINUTE: z.coerce
+    .number({ error: 'must be a whole number of tokens a minute, such as 200000' })
+    .int('must be a whole number of tokens a minute, such as 200000')
+    .positive('must be at least 1 token a minute (leave it unset for no limit)')
+    .max(1_000_000_000, 'must be at most 1000000000 tokens a minute')
+    .optional(),
   HINDSIGHT_MODEL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS: z.coerce
     .number()
@@ -108,6 +114,8 @@ export interface ModelsConfig {
   embeddings: ProviderEndpoint | null;
   /** Requests per minute for the whole deployment (Temporal's task-queue rate limit); unset: no limit. */
   requestsPerMinute: number | undefined;
+  /** Tokens per minute of each model for the whole deployment (a bucket in the store); unset: no limit. */
+  tokensPerMinute: number | undefined;
   /** How long one provider call may take before it counts as failed and is retried. */
   callTimeoutMs: number;
   /** How long an operation keeps retrying a provider that does not answer before it fails. */
@@ -138,6 +146,7 @@ function modelsConfig(e: Env): ModelsConfig {
     chat,
     embeddings,
     requestsPerMinute: e.HINDSIGHT_MODEL_REQUESTS_PER_MINUTE,
+    tokensPerMinute: e.HINDSIGHT_MODEL_TOKENS_PER_MINUTE,
     callTimeoutMs: e.HINDSIGHT_MODEL_CALL_TIMEOUT_MS,
     outageTimeoutMs: e.HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS,
   };

@@ -58,6 +58,12 @@ export const metrics = {
     labelNames: ['model', 'kind'],
     registers: [registry],
   }),
+  modelTokenWait: new Counter({
+    name: 'hindsight_model_token_budget_wait_seconds_total',
+    help: 'Seconds model calls of this process waited for the token budget (HINDSIGHT_MODEL_TOKENS_PER_MINUTE), in their attempt or handed back to wait between attempts, by model.',
+    labelNames: ['model'],
+    registers: [registry],
+  }),
 };
 
 /** Which operation type a chunk activity's `processed` count belongs to. */

@@ -8,6 +8,7 @@ import {
   ProviderUnavailable,
   type Usage,
 } from './provider.js';
+import type { TokenBudget, TokenRequest } from './token-budget.js';
 
 /** Failure types the workflow's retry policy knows: a rejected call is never retried. */
 export const MODEL_REJECTED = 'ModelRejected';
@@ -18,22 +19,47 @@ export function countCall(model: string, outcome: string, usage?: Usage): void {
   if (usage?.completionTokens) metrics.modelTokens.inc({ model, kind: 'completion' }, usage.completionTokens);
 }
 
+export interface CallDeps {
+  logger: Logger;
+  /** The deployment's tokens per minute; undefined: no limit. */
+  budget: TokenBudget | undefined;
+}
+
+/** What the call cost at the provider, as far as the token budget can tell from how it ended. */
+function spentBy(err: unknown): Usage | 'nothing' | 'unknown' {
+  if (err instanceof InvalidAnswer) return err.usage;
+  if (err instanceof ProviderRateLimited || err instanceof ProviderRejected) return 'nothing';
+  return 'unknown';
+}
+
 /**
- * Runs one provider call inside an activity attempt: heartbeats while it waits (so a cancel arrives and aborts
- * the request at once), and turns provider failures into Temporal failures the retry policy acts on: a 429
- * retries after the provider's Retry-After, 5xx and timeouts back off, a refused request fails for good.
- * InvalidAnswer passes through: the caller stores what it cost and decides.
+ * Runs one provider call inside an activity attempt: first waits for the call's tokens when there is a token
+ * budget, then calls. It heartbeats all the while (so a cancel arrives, stops the wait or aborts the request at
+ * once), and turns provider failures into Temporal failures the retry policy acts on: a 429 retries after the
+ * provider's Retry-After, 5xx and timeouts back off, a refused request fails for good. InvalidAnswer passes
+ * through: the caller stores what it cost and decides.
  */
-export async function providerCall<T>(
-  model: string,
-  logger: Logger,
+export async function providerCall<T extends { usage: Usage }>(
+  deps: CallDeps,
+  request: TokenRequest,
   call: (signal: AbortSignal) => Promise<T>,
 ): Promise<T> {
+  const { model } = request;
+  const { logger } = deps;
   const ctx = Context.current();
   ctx.heartbeat();
   const beat = setInterval(() => ctx.heartbeat(), 300);
   try {
-    return await call(ctx.cancellationSignal);
+    const reservation = await deps.budget?.reserve(request);
+    let result: T;
+    try {
+      result = await call(ctx.cancellationSignal);
+    } catch (err) {
+      await reservation?.settle(spentBy(err));
+      throw err;
+    }
+    await reservation?.settle(result.usage);
+    return result;
   } catch (err) {
     if (err instanceof InvalidAnswer) throw err;
     const attempt = ctx.info.attempt;

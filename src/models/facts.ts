@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ProviderEndpoint } from '../config.js';
 import type { ExtractedDocument } from '../domain/extract.js';
 import { normalizeKey } from '../domain/text.js';
-import { chatJson, InvalidAnswer, type Usage } from './provider.js';
+import { type ChatPrompt, chatJson, InvalidAnswer, type Usage } from './provider.js';
 
 const SYSTEM = `You extract facts from a document for a memory store.
 Answer with one JSON object: {"facts": [{"text": string, "entities": [{"name": string, "kind": "person" | "place" | "organization" | "thing"}], "occurred_at": string | null}]}.
@@ -59,16 +59,21 @@ export function parseFactsAnswer(content: string, usage: Usage): ModelFacts {
   return { facts, occurredAt: parsed.data.facts.map((f) => f.occurred_at ?? null) };
 }
 
-/** Asks the chat model for the document's facts. One call; the caller decides about retries. */
-export async function extractFactsWithModel(
-  endpoint: ProviderEndpoint,
-  document: { content: string; context: string | null },
-  timeoutMs: number,
-  signal?: AbortSignal,
-): Promise<{ facts: ModelFacts; usage: Usage }> {
+/** The chat messages that ask for a document's facts. */
+export function factsPrompt(document: { content: string; context: string | null }): ChatPrompt {
   const user = document.context
     ? `Context: ${document.context}\n\nDocument:\n${document.content}`
     : document.content;
-  const { content, usage } = await chatJson(endpoint, SYSTEM, user, timeoutMs, signal);
+  return { system: SYSTEM, user };
+}
+
+/** Asks the chat model for a document's facts (its factsPrompt). One call; the caller decides about retries. */
+export async function extractFactsWithModel(
+  endpoint: ProviderEndpoint,
+  prompt: ChatPrompt,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<{ facts: ModelFacts; usage: Usage }> {
+  const { content, usage } = await chatJson(endpoint, prompt, timeoutMs, signal);
   return { facts: parseFactsAnswer(content, usage), usage };
 }

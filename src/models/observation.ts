@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ProviderEndpoint } from '../config.js';
 import type { Observation } from '../domain/observations.js';
-import { chatJson, InvalidAnswer, type Usage } from './provider.js';
+import { type ChatPrompt, chatJson, InvalidAnswer, type Usage } from './provider.js';
 
 /** Memories shown to the model per entity: the most recent ones, which a summary should reflect. */
 export const MAX_OBSERVATION_SOURCES = 40;
@@ -38,6 +38,17 @@ export function parseObservationAnswer(content: string, usage: Usage, known: Set
   return { text: parsed.data.text, memoryIds: [...new Set(parsed.data.memory_ids)].sort() };
 }
 
+/** The chat messages that ask for an entity's observation from its memories. */
+export function observationPrompt(
+  entity: { name: string },
+  memories: { id: string; text: string }[],
+): ChatPrompt {
+  return {
+    system: SYSTEM,
+    user: `Entity: ${entity.name}\n\nMemories:\n${memories.map((m) => `[${m.id}] ${m.text}`).join('\n')}`,
+  };
+}
+
 /** Asks the chat model for an entity's observation from its memories. One call. */
 export async function observeWithModel(
   endpoint: ProviderEndpoint,
@@ -46,8 +57,7 @@ export async function observeWithModel(
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<{ observation: Observation; usage: Usage }> {
-  const user = `Entity: ${entity.name}\n\nMemories:\n${memories.map((m) => `[${m.id}] ${m.text}`).join('\n')}`;
-  const { content, usage } = await chatJson(endpoint, SYSTEM, user, timeoutMs, signal);
+  const { content, usage } = await chatJson(endpoint, observationPrompt(entity, memories), timeoutMs, signal);
   return {
     observation: parseObservationAnswer(content, usage, new Set(memories.map((m) => m.id))),
     usage,

@@ -6,6 +6,12 @@ export interface Usage {
   completionTokens: number;
 }
 
+/** The two messages of a chat call: the instructions and the material. */
+export interface ChatPrompt {
+  system: string;
+  user: string;
+}
+
 /** The provider asked us to slow down (HTTP 429); `retryAfterMs` comes from its Retry-After header. */
 export class ProviderRateLimited extends Error {
   constructor(readonly retryAfterMs: number | undefined) {
@@ -91,8 +97,7 @@ async function post(
 /** One chat completion asking for a JSON object; returns the assistant's text and the tokens it cost. */
 export async function chatJson(
   endpoint: ProviderEndpoint,
-  system: string,
-  user: string,
+  { system, user }: ChatPrompt,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<{ content: string; usage: Usage }> {

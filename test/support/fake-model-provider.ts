@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
  * An OpenAI-compatible chat and embeddings server on loopback, for tests and the bench. Its answers are
  * deterministic: a document's facts are its sentences, their entities the capitalised words; an embedding
  * is a bag of concepts (words with the same meaning share a concept). Faults are scripted: latency, 429 with
- * Retry-After, 5xx, hangs, malformed JSON, and a per-minute request quota it enforces and counts.
+ * Retry-After, 5xx, hangs, malformed JSON; and per-minute quotas of requests and of tokens it enforces and
+ * counts. A token is four characters of text, counted over every message and the answer.
  */
 export type Fault = 'ok' | '429' | '500' | 'hang' | 'malformed';
 
@@ -13,7 +14,12 @@ export interface FakeProviderOptions {
   latencyMs?: [number, number];
   /** Requests allowed in any window (60 s unless `windowMs`); more get 429 with a Retry-After, counted as over quota. */
   requestsPerMinute?: number;
-  /** The quota's window; tests shorten it to see the limit work in seconds. */
+  /**
+   * Tokens (prompt and answer) allowed in any window; a request that would go over gets 429 with a Retry-After,
+   * and its tokens are counted as over quota. The tokens count when the request arrives.
+   */
+  tokensPerMinute?: number;
+  /** The quotas' window; tests shorten it to see the limits work in seconds. */
   windowMs?: number;
   /** Seconds sent in Retry-After for scripted 429s. */
   retryAfterSeconds?: number;
@@ -23,7 +29,14 @@ export interface FakeProvider {
   url: string;
   options: FakeProviderOptions;
   /** How every request was answered, in order. */
-  log: { path: string; outcome: Fault | 'over_quota'; at: number; content?: string }[];
+  log: {
+    path: string;
+    outcome: Fault | 'over_quota' | 'over_token_quota';
+    at: number;
+    content?: string;
+    /** Prompt and answer tokens of an answered call, or of one refused for the token quota. */
+    tokens?: number;
+  }[];
   /** Requests the server is holding open right now (hanging or waiting out latency), or those whose text has `match`. */
   open(match?: string): number;
   /** The next requests (those whose text contains `match`, when given) get these faults, one each. */
@@ -34,7 +47,10 @@ export interface FakeProvider {
   poison(match: string): void;
   /** Calls answered 200 with a valid answer, by path. */
   answered(path?: string): number;
+  /** Requests refused for the request quota. */
   overQuota(): number;
+  /** Requests refused for the token quota, and the tokens they asked for. */
+  overTokenQuota(): { requests: number; tokens: number };
   close(): Promise<void>;
 }
 
@@ -125,6 +141,63 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     res.end(body);
   };
 
+  /** Tokens answered within the token quota's window, oldest first. */
+  const spent: { at: number; tokens: number }[] = [];
+  /** Undefined when `count` more tokens fit in the token quota's window now; else the seconds until they would. */
+  const tokenQuotaWait = (now: number, count: number): number | undefined => {
+    const quota = options.tokensPerMinute;
+    if (quota === undefined || count === 0) return undefined;
+    const windowMs = options.windowMs ?? 60_000;
+    while (spent.length > 0 && spent[0]!.at <= now - windowMs) spent.shift();
+    let inWindow = spent.reduce((sum, e) => sum + e.tokens, 0);
+    if (inWindow + count <= quota) return undefined;
+    for (const e of spent) {
+      inWindow -= e.tokens;
+      if (inWindow + count <= quota) return Math.max(1, Math.ceil((e.at + windowMs - now) / 1000));
+    }
+    return Math.ceil(windowMs / 1000);
+  };
+
+  /** The 200 answer to a request, and the tokens it costs. */
+  const answer = (path: string, body: any, fault: Fault): { tokens: number; json: unknown } => {
+    if (path === '/embeddings') {
+      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
+      const data = inputs.map((text, index) => ({
+        object: 'embedding',
+        index,
+        embedding: fakeEmbedding(text),
+      }));
+      const used = inputs.reduce((s, t) => s + tokens(t), 0);
+      return {
+        tokens: used,
+        json: { data, model: body.model, usage: { prompt_tokens: used, total_tokens: used } },
+      };
+    }
+    const messages: { content?: string }[] = body.messages ?? [];
+    const content = messages.at(-1)?.content;
+    const text =
+      fault === 'malformed'
+        ? '{"facts": [{"text": 42'
+        : JSON.stringify(
+            content?.startsWith('Entity: ') ? fakeObservation(content) : fakeFacts(content ?? ''),
+          );
+    const usage = {
+      prompt_tokens: messages.reduce((s, m) => s + tokens(m.content ?? ''), 0),
+      completion_tokens: tokens(text),
+    };
+    const total = usage.prompt_tokens + usage.completion_tokens;
+    return {
+      tokens: total,
+      json: {
+        id: 'chatcmpl-fake',
+        object: 'chat.completion',
+        model: body.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+        usage: { ...usage, total_tokens: total },
+      },
+    };
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const path = (req.url ?? '').replace(/^\/v1/, '');
     const body = await readBody(req);
@@ -143,9 +216,26 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     const content: string | undefined = body.messages?.at(-1)?.content;
     if (openTexts.has(res)) openTexts.set(res, content ?? '');
     const scriptApplies = scriptMatch === undefined || (content?.includes(scriptMatch) ?? false);
-    let fault = (scriptApplies ? scripted.shift() : undefined) ?? fallback;
+    const scriptedFault = scriptApplies ? scripted.shift() : undefined;
+    let fault = scriptedFault ?? fallback;
     if (fault === 'ok' && content && poisoned.some((p) => content.includes(p))) fault = 'malformed';
-    log.push({ path, outcome: fault, at: now, ...(content ? { content } : {}) });
+    const reply = fault === 'ok' || fault === 'malformed' ? answer(path, body, fault) : undefined;
+    const tokenWait = tokenQuotaWait(now, reply?.tokens ?? 0);
+    if (tokenWait !== undefined) {
+      if (scriptedFault) scripted.unshift(scriptedFault);
+      log.push({ path, outcome: 'over_token_quota', at: now, tokens: reply!.tokens });
+      return send(res, 429, '{"error":{"message":"token quota exceeded"}}', {
+        'retry-after': String(tokenWait),
+      });
+    }
+    if (reply) spent.push({ at: now, tokens: reply.tokens });
+    log.push({
+      path,
+      outcome: fault,
+      at: now,
+      ...(content ? { content } : {}),
+      ...(reply ? { tokens: reply.tokens } : {}),
+    });
     if (fault === 'hang') {
       hanging.add(res);
       res.on('close', () => hanging.delete(res));
@@ -159,38 +249,7 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       });
     }
     if (fault === '500') return send(res, 500, '{"error":{"message":"internal error"}}');
-    if (path === '/embeddings') {
-      const inputs: string[] = Array.isArray(body.input) ? body.input : [body.input];
-      const data = inputs.map((text, index) => ({
-        object: 'embedding',
-        index,
-        embedding: fakeEmbedding(text),
-      }));
-      const used = inputs.reduce((s, t) => s + tokens(t), 0);
-      return send(
-        res,
-        200,
-        JSON.stringify({ data, model: body.model, usage: { prompt_tokens: used, total_tokens: used } }),
-      );
-    }
-    const answer =
-      fault === 'malformed'
-        ? '{"facts": [{"text": 42'
-        : JSON.stringify(
-            content?.startsWith('Entity: ') ? fakeObservation(content) : fakeFacts(content ?? ''),
-          );
-    const usage = { prompt_tokens: tokens(content ?? ''), completion_tokens: tokens(answer) };
-    send(
-      res,
-      200,
-      JSON.stringify({
-        id: 'chatcmpl-fake',
-        object: 'chat.completion',
-        model: body.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: answer }, finish_reason: 'stop' }],
-        usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
-      }),
-    );
+    send(res, 200, JSON.stringify(reply!.json));
   };
 
   const server: Server = createServer((req, res) => {
@@ -220,6 +279,10 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       log.filter((e) => (e.outcome === 'ok' || e.outcome === 'malformed') && (!path || e.path === path))
         .length,
     overQuota: () => log.filter((e) => e.outcome === 'over_quota').length,
+    overTokenQuota: () => {
+      const refused = log.filter((e) => e.outcome === 'over_token_quota');
+      return { requests: refused.length, tokens: refused.reduce((s, e) => s + (e.tokens ?? 0), 0) };
+    },
     close: async () => {
       for (const res of hanging) res.destroy();
       server.closeAllConnections();

@@ -1,0 +1,72 @@
+import type { Sql } from './db.js';
+
+/** A token bucket: refilled at `perMs` tokens a millisecond, holding at most `capacity`. */
+export interface BucketShape {
+  perMs: number;
+  capacity: number;
+}
+
+const CLOCK = '(SELECT extract(epoch FROM clock_timestamp()) * 1000 AS now) AS clock';
+
+/** Makes sure the model's bucket exists (full at first). */
+export async function ensureBucket(sql: Sql, model: string): Promise<void> {
+  await sql.query(
+    'INSERT INTO model_token_budget (model, full_at, floor_at) VALUES ($1, 0, 0) ON CONFLICT DO NOTHING',
+    [model],
+  );
+}
+
+/**
+ * Reserves a call's `tokens` from the model's bucket if the call may start within `horizonMs`, and says in how
+ * many milliseconds it may (0: at once) and how many tokens it took. Reservations queue up: each may start
+ * once the bucket has refilled enough for it after all earlier ones, so they go first come, first served.
+ * A call larger than the bucket starts once the bucket has stayed full for the tokens it lacks, and leaves
+ * the bucket that much in debt: no 60 s window either side of it holds more than the quota. Beyond the
+ * horizon nothing is reserved, and `startInMs` says how long until a reservation made now could start.
+ */
+export async function reserveTokens(
+  sql: Sql,
+  model: string,
+  tokens: number,
+  bucket: BucketShape,
+  horizonMs: number,
+): Promise<{ reserved: number; startInMs: number }> {
+  const oversize = Math.max(0, tokens - bucket.capacity);
+  const cost = tokens + oversize;
+  // The call starts once the bucket, full again at the new full_at, is short of no more than what it takes.
+  const shortAtStart = bucket.capacity + oversize;
+  const params = [model, cost, bucket.perMs, shortAtStart];
+  const start =
+    'greatest(clock.now, greatest(b.full_at, clock.now) + ($2::float8 - $4::float8) / $3::float8)';
+  const [taken] = await sql.query<{ start_in: number }>(
+    `UPDATE model_token_budget AS b SET full_at = greatest(b.full_at, clock.now) + $2::float8 / $3::float8,
+       floor_at = ${start} + $6::float8 / $3::float8
+     FROM ${CLOCK}
+     WHERE b.model = $1 AND ${start} <= clock.now + $5::float8
+     RETURNING b.floor_at - $6::float8 / $3::float8 - clock.now AS start_in`,
+    [...params, horizonMs, tokens],
+  );
+  if (taken) return { reserved: cost, startInMs: Math.max(0, taken.start_in) };
+  const [row] = await sql.query<{ start_in: number }>(
+    `SELECT ${start} - clock.now AS start_in FROM model_token_budget AS b, ${CLOCK} WHERE b.model = $1`,
+    params,
+  );
+  return { reserved: 0, startInMs: Math.max(0, row?.start_in ?? 0) };
+}
+
+/**
+ * Moves the bucket by `tokens` once a call's real cost is known: more spent than reserved pushes every later
+ * reservation back; tokens given back (negative) serve later reservations, but none before the latest one.
+ */
+export async function adjustTokens(
+  sql: Sql,
+  model: string,
+  tokens: number,
+  bucket: BucketShape,
+): Promise<void> {
+  if (tokens === 0) return;
+  await sql.query(
+    'UPDATE model_token_budget SET full_at = greatest(full_at + $2::float8 / $3::float8, floor_at) WHERE model = $1',
+    [model, tokens, bucket.perMs],
+  );
+}
