@@ -42,6 +42,7 @@ const envSchema = z.object({
     .positive('must be at least 1 token a minute (leave it unset for no limit)')
     .max(1_000_000_000, 'must be at most 1000000000 tokens a minute')
     .optional(),
+  HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   HINDSIGHT_MODEL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS: z.coerce
     .number()
@@ -116,6 +117,8 @@ export interface ModelsConfig {
   requestsPerMinute: number | undefined;
   /** Tokens per minute of each model for the whole deployment (a bucket in the store); unset: no limit. */
   tokensPerMinute: number | undefined;
+  /** How long a synchronous retain waits for its operation before it answers 202 with the operation. */
+  syncRetainWaitMs: number;
   /** How long one provider call may take before it counts as failed and is retried. */
   callTimeoutMs: number;
   /** How long an operation keeps retrying a provider that does not answer before it fails. */
@@ -147,6 +150,7 @@ function modelsConfig(e: Env): ModelsConfig {
     embeddings,
     requestsPerMinute: e.HINDSIGHT_MODEL_REQUESTS_PER_MINUTE,
     tokensPerMinute: e.HINDSIGHT_MODEL_TOKENS_PER_MINUTE,
+    syncRetainWaitMs: e.HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS,
     callTimeoutMs: e.HINDSIGHT_MODEL_CALL_TIMEOUT_MS,
     outageTimeoutMs: e.HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS,
   };

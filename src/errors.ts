@@ -1,7 +1,7 @@
 /** Failures a caller can act on; the API maps each to one HTTP status and a stable code. */
 export class ServiceError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 502 | 503,
     readonly code: string,
     message: string,
   ) {
@@ -13,4 +13,6 @@ export const invalid = (message: string) => new ServiceError(400, 'invalid_reque
 export const notFound = (message: string) => new ServiceError(404, 'not_found', message);
 export const conflict = (message: string) => new ServiceError(409, 'conflict', message);
 export const tooLarge = (message: string) => new ServiceError(413, 'payload_too_large', message);
+/** The work itself failed (with a model provider: most often the provider refused it). */
+export const workFailed = (message: string) => new ServiceError(502, 'operation_failed', message);
 export const unavailable = (message: string) => new ServiceError(503, 'unavailable', message);

@@ -79,6 +79,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'No such resource in this bank (`not_found`)',
   409: 'Conflicts with the current state (`conflict`)',
   413: 'Request too large (`payload_too_large`)',
+  502: 'The operation the request waited for failed; the message says why (`operation_failed`)',
   503: 'A backing service is unavailable; retry shortly (`unavailable`)',
 };
 
@@ -180,13 +181,17 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Retain documents (batch)',
     description:
       'With `async: true` the batch runs as a `batch_retain` operation: 202 with the operation at once. ' +
-      'Otherwise (at most 100 items and 100 KB) the memories are written in the request.',
+      'Otherwise (at most 100 items and 100 KB) the request waits for the memories. With the built-in ' +
+      'extractor they are written in the request. With a model provider the batch runs as a `batch_retain` ' +
+      'operation the request waits for: 200 with its memories, `failed_items` and `operation_id` once it ' +
+      'completes, 202 with the operation if it has not ended within `HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS`, ' +
+      '502 if it failed.',
     params: bankParams,
     body: retainBody,
     responses: {
       200: json('Retained synchronously', retainSyncSchema),
       202: json('Accepted: the batch_retain operation', operationSchema),
-      ...errors(400, 409, 413),
+      ...errors(400, 409, 413, 502),
     },
   },
   {

@@ -22,6 +22,9 @@ export const retainSyncSchema = z.object({
   bank_id: z.string(),
   items_count: count,
   memory_ids: z.array(z.string()),
+  /** With a model provider: the items the model's answers did not validate for, and the operation that ran. */
+  failed_items: z.array(z.object({ index: count, reason: z.string() })).optional(),
+  operation_id: z.string().optional(),
 });
 
 export const memorySchema = z.object({

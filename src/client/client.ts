@@ -229,15 +229,32 @@ export class HindsightClient {
     return this.retainBatch({ bankId, contents: items, signal });
   }
 
-  /** Synchronous retain of up to 100 items / 100 KB; larger batches answer PayloadTooLargeError. */
+  /**
+   * Synchronous retain of up to 100 items / 100 KB; larger batches answer PayloadTooLargeError. With a model
+   * provider the server may answer with the operation instead, when it outlasts the server's wait: this
+   * waits for it, so the answer is the memories either way (OperationFailedError if it failed).
+   */
   async retainBatch(params: RetainBatchParams): Promise<RetainResult> {
-    return this.call(retainResultSchema, {
+    const answer = await this.call(retainResultSchema.or(operationSchema), {
       method: 'POST',
       path: `${bankPath(params.bankId)}/memories`,
       body: { items: params.contents.map(itemBody) },
       signal: params.signal,
       idempotent: false,
     });
+    if (!('status' in answer)) return answer;
+    const { bankId, operationId, result } = await this.waitForOperation({
+      bankId: params.bankId,
+      operationId: answer.operationId,
+      signal: params.signal,
+    });
+    return {
+      bankId,
+      itemsCount: params.contents.length,
+      memoryIds: result?.memoryIds ?? [],
+      failedItems: result?.failedItems ?? [],
+      operationId,
+    };
   }
 
   /** Starts a batch_retain operation and answers at once with it (status pending or running). */

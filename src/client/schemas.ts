@@ -73,6 +73,9 @@ export const retainResultSchema = z.object({
   bankId: z.string(),
   itemsCount: count,
   memoryIds: z.array(z.string()),
+  /** With a model provider: the items the model's answers did not validate for, and the operation that ran. */
+  failedItems: z.array(failedItemSchema).optional(),
+  operationId: z.string().optional(),
 });
 
 const metadata = z.record(z.string(), z.unknown()).nullable();

@@ -33,6 +33,8 @@ import { startOperationWorkflow } from './workflow-starts.js';
 
 const CANCEL_WAIT_MS = 3_000;
 const LIVENESS_TTL_MS = 2_000;
+/** How often a request waiting for its operation reads the operation's row. */
+const END_POLL_MS = 200;
 
 /** "has already completed", "has already failed", "has already been cancelled". */
 const alreadyEnded = (operationId: string, status: string) =>
@@ -178,6 +180,16 @@ export class OperationService {
     if (row.status !== 'running' || this.askedTemporalRecently(row.id)) return toView(row);
     const { row: current, stalled } = await this.inspect(row);
     return stalled ? { ...toView(current), error: stalled } : toView(current);
+  }
+
+  /** The operation once it has ended, or as it stands after `timeoutMs` (read as GET reads it). */
+  async waitForEnd(bankId: string, operationId: string, timeoutMs: number): Promise<OperationView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const operation = await this.get(bankId, operationId);
+      if (isTerminal(operation.status) || Date.now() >= deadline) return operation;
+      await new Promise((resolve) => setTimeout(resolve, END_POLL_MS));
+    }
   }
 
   /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HindsightClient } from '../../src/client/index.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from '../support/fake-model-provider.js';
 import { http, operationPath, waitFor, waitForOperation } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
@@ -136,6 +137,58 @@ describe('retain with a language model and embeddings', () => {
     expect(ada.observation.text).toMatch(/^Summary of Ada Lovelace: /);
     expect(ada.observation.text).toContain('worked with Charles Babbage.');
     expect(ada.observation.memory_ids).toHaveLength(2);
+  });
+
+  it('retains synchronously through the model: the request waits for its operation, and recall by meaning finds the memories at once', async () => {
+    const bank = uniqueBank();
+    const res = await http(svc.url, 'POST', `${bankPath(bank)}/memories`, {
+      items: [{ content: 'Priya brought her kitten to the clinic. The vet was kind.' }],
+    });
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    // One memory per sentence, as the fake model answers: the model wrote them, not the built-in extractor.
+    expect(res.body).toMatchObject({ bank_id: bank, items_count: 1, failed_items: [] });
+    expect(res.body.memory_ids).toHaveLength(2);
+    const operation = await http(svc.url, 'GET', operationPath(bank, res.body.operation_id));
+    expect(operation.body).toMatchObject({ status: 'completed', type: 'batch_retain' });
+    expect(operation.body.result.model_calls).toBe(2); // the facts, then one embeddings call
+
+    const recalled = await http(svc.url, 'POST', `${bankPath(bank)}/memories/recall`, {
+      query: 'feline',
+      limit: 1,
+    });
+    expect(recalled.body.results.map((r: { id: string }) => r.id)).toEqual([res.body.memory_ids[0]]);
+  });
+
+  it('answers a synchronous retain that outlasts its wait with 202 and the operation, which goes on', async () => {
+    const patient = await startService({
+      db: svc.db,
+      env: providerEnv(provider, {
+        HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS: '1000',
+        HINDSIGHT_MODEL_CALL_TIMEOUT_MS: '2000',
+      }),
+    });
+    try {
+      const bank = uniqueBank();
+      provider.script(['hang'], 'Slowpoke');
+      const res = await http(patient.url, 'POST', `${bankPath(bank)}/memories`, {
+        items: [{ content: 'Slowpoke the tortoise crossed the road.' }],
+      });
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+      expect(res.body).toMatchObject({ type: 'batch_retain', status: 'running' });
+      // The hung call times out and is retried; the operation completes on its own.
+      const { operation } = await waitForOperation(patient.url, bank, res.body.operation_id);
+      expect(operation.status).toBe('completed');
+      expect(operation.result.memories_count).toBe(1);
+
+      // The client waits for such an operation itself: its caller gets the memories either way.
+      provider.script(['hang'], 'Sloth');
+      const client = new HindsightClient({ baseUrl: patient.url });
+      const retained = await client.retain({ bankId: bank, content: 'Sloth the sloth slept all day.' });
+      expect(retained.memoryIds).toHaveLength(1);
+      expect(retained.operationId).toMatch(/^op-/);
+    } finally {
+      await patient.stop();
+    }
   });
 
   it('cancel stops a hanging provider call at once and the operation ends cancelled', async () => {

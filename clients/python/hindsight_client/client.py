@@ -313,7 +313,8 @@ class Hindsight:
         """Store one ``content`` (or several ``contents``) and wait for the memories.
 
         The keyword fields apply to every item that does not set its own.
-        Returns ``{"bank_id", "items_count", "memory_ids"}``.  Above 100 items
+        Returns ``{"bank_id", "items_count", "memory_ids"}`` (with a model
+        provider also ``failed_items`` and ``operation_id``).  Above 100 items
         or 100 KB the server answers 413; use ``retain_batch_async`` then.
         """
         if (content is None) == (contents is None):
@@ -330,9 +331,20 @@ class Hindsight:
         body: dict[str, Any] = {"items": items}
         if operation_id is not None:
             body["operation_id"] = operation_id
-        return self._request(
+        answer = self._request(
             "POST", self._bank_path(bank_id, "memories"), body=body, retry=operation_id is not None
         )
+        if "memory_ids" in answer:
+            return answer
+        # With a model provider the server answers with the operation when it outlasts the server's wait.
+        result = self.wait_for_operation(bank_id, answer["operation_id"], poll_interval=0.5) or {}
+        return {
+            "bank_id": bank_id,
+            "items_count": len(items),
+            "memory_ids": result.get("memory_ids", []),
+            "failed_items": result.get("failed_items", []),
+            "operation_id": answer["operation_id"],
+        }
 
     def retain_batch(
         self,

@@ -179,6 +179,22 @@ def test_retain_single_content(hs, fake_server):
     }
 
 
+def test_retain_waits_for_the_operation_the_server_answers_with(hs, fake_server):
+    # With a model provider the server answers 202 with the operation when it outlasts the server's wait.
+    running = {"operation_id": "op-1", "bank_id": "bank-1", "status": "running", "result": None}
+    fake_server.reply(202, running)
+    fake_server.reply(200, {**running, "status": "completed", "result": {"memory_ids": ["m1"], "failed_items": []}})
+    out = hs.retain("bank-1", "Alice moved to Paris.")
+    assert out == {
+        "bank_id": "bank-1",
+        "items_count": 1,
+        "memory_ids": ["m1"],
+        "failed_items": [],
+        "operation_id": "op-1",
+    }
+    assert fake_server.last.path == f"{BANK}/operations/op-1"
+
+
 def test_retain_contents_accepts_strings_and_drops_nulls(hs, fake_server):
     fake_server.reply(200, {"bank_id": "bank-1", "items_count": 2, "memory_ids": ["m1", "m2"]})
     hs.retain(

@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { newOperationId } from '../../domain/ids.js';
-import { notFound, tooLarge } from '../../errors.js';
+import { conflict, notFound, tooLarge, workFailed } from '../../errors.js';
 import { embedQuery } from '../../models/query.js';
+import type { OperationView } from '../../operations/types.js';
 import { prepareItems } from '../../retain/prepare.js';
 import { linksOf } from '../../store/graph.js';
 import { getMemory, listMemories, recall, recallHybrid, writeMemories } from '../../store/memories.js';
@@ -41,6 +42,19 @@ export function memoryRoutes(deps: AppDeps) {
             `(got ${body.items.length} items, ${Math.ceil(bytes / 1024)} KB): send it with "async": true`,
         );
       }
+      const { chat, embeddings } = deps.config.models;
+      if (chat || embeddings) {
+        const operation = await retainThroughOperation(deps, bank_id, body.items, body.operation_id);
+        if (operation.status !== 'completed') return c.json(operation, 202);
+        const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
+        return c.json({
+          bank_id,
+          items_count: body.items.length,
+          memory_ids: result.memory_ids,
+          failed_items: result.failed_items,
+          operation_id: operation.operation_id,
+        });
+      }
       const memoryIds = await retainNow(deps, bank_id, body.items);
       return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
     })
@@ -79,6 +93,25 @@ export function memoryRoutes(deps: AppDeps) {
       }
       return c.json({ memory_id, links: await linksOf(deps.db, memory_id) });
     });
+}
+
+/**
+ * With a model provider, a synchronous retain runs as an operation like an async one, so its model calls are
+ * rate-limited, durable and paid once, and the request waits for it: the completed operation, or the operation
+ * as it stands (to follow like an async one) when it has not ended within HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS.
+ */
+async function retainThroughOperation(
+  deps: AppDeps,
+  bankId: string,
+  items: RetainItem[],
+  operationId: string | undefined,
+): Promise<OperationView> {
+  const { operation } = await deps.operations.submitBatchRetain(bankId, items, operationId);
+  const { operation_id: id } = operation;
+  const ended = await deps.operations.waitForEnd(bankId, id, deps.config.models.syncRetainWaitMs);
+  if (ended.status === 'failed') throw workFailed(`retain failed (operation ${id}): ${ended.error}`);
+  if (ended.status === 'cancelled') throw conflict(`operation ${id} was cancelled before it finished`);
+  return ended;
 }
 
 /** Small batches are retained in the request, in one transaction; follow-up work is queued as for async. */
