@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import type { ModelsConfig } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
-import { countCall, providerCall } from '../src/models/calls.js';
+import { Budget } from '../src/models/budget.js';
+import { type CallDeps, countCall, providerCall } from '../src/models/calls.js';
 import { extractFactsWithModel, factsPrompt } from '../src/models/facts.js';
 import { MAX_OBSERVATION_SOURCES, observationPrompt, observeWithModel } from '../src/models/observation.js';
 import { embed, InvalidAnswer } from '../src/models/provider.js';
@@ -55,9 +56,20 @@ async function handleInvalid(
 
 export function createModelActivities(deps: ModelDeps) {
   const { db, models } = deps;
-  const calls = {
+  const calls: CallDeps = {
     logger: deps.logger,
-    budget: models.tokensPerMinute
+    // Counted exactly, so one second covers requests that reach the provider a little late.
+    requests: models.requestsPerMinute
+      ? new Budget(
+          db,
+          'HINDSIGHT_MODEL_REQUESTS_PER_MINUTE',
+          models.requestsPerMinute,
+          1,
+          models.callTimeoutMs,
+          deps.logger,
+        )
+      : undefined,
+    tokens: models.tokensPerMinute
       ? new TokenBudget(db, models.tokensPerMinute, models.callTimeoutMs, deps.logger)
       : undefined,
   };

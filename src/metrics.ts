@@ -58,10 +58,10 @@ export const metrics = {
     labelNames: ['model', 'kind'],
     registers: [registry],
   }),
-  modelTokenWait: new Counter({
-    name: 'hindsight_model_token_budget_wait_seconds_total',
-    help: 'Seconds model calls of this process waited for the token budget (HINDSIGHT_MODEL_TOKENS_PER_MINUTE), in their attempt or handed back to wait between attempts, by model.',
-    labelNames: ['model'],
+  modelQuotaWait: new Counter({
+    name: 'hindsight_model_quota_wait_seconds_total',
+    help: 'Seconds model calls of this process waited for a model quota, in their attempt or handed back to wait between attempts, by model and quota (HINDSIGHT_MODEL_REQUESTS_PER_MINUTE, HINDSIGHT_MODEL_TOKENS_PER_MINUTE).',
+    labelNames: ['model', 'quota'],
     registers: [registry],
   }),
 };

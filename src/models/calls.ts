@@ -1,6 +1,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
+import type { Budget } from './budget.js';
 import {
   InvalidAnswer,
   ProviderRateLimited,
@@ -21,8 +22,10 @@ export function countCall(model: string, outcome: string, usage?: Usage): void {
 
 export interface CallDeps {
   logger: Logger;
+  /** The deployment's requests per minute; undefined: no limit. */
+  requests: Budget | undefined;
   /** The deployment's tokens per minute; undefined: no limit. */
-  budget: TokenBudget | undefined;
+  tokens: TokenBudget | undefined;
 }
 
 /** What the call cost at the provider, as far as the token budget can tell from how it ended. */
@@ -33,8 +36,8 @@ function spentBy(err: unknown): Usage | 'nothing' | 'unknown' {
 }
 
 /**
- * Runs one provider call inside an activity attempt: first waits for the call's tokens when there is a token
- * budget, then calls. It heartbeats all the while (so a cancel arrives, stops the wait or aborts the request at
+ * Runs one provider call inside an activity attempt: first waits for the call's tokens and its request when the
+ * deployment has those quotas, then calls. It heartbeats all the while (so a cancel arrives, stops the wait or aborts the request at
  * once), and turns provider failures into Temporal failures the retry policy acts on: a 429 retries after the
  * provider's Retry-After, 5xx and timeouts back off, a refused request fails for good. InvalidAnswer passes
  * through: the caller stores what it cost and decides.
@@ -50,7 +53,13 @@ export async function providerCall<T extends { usage: Usage }>(
   ctx.heartbeat();
   const beat = setInterval(() => ctx.heartbeat(), 300);
   try {
-    const reservation = await deps.budget?.reserve(request);
+    const reservation = await deps.tokens?.reserve(request);
+    try {
+      await deps.requests?.take('requests', model, 1);
+    } catch (err) {
+      await reservation?.settle('nothing');
+      throw err;
+    }
     let result: T;
     try {
       result = await call(ctx.cancellationSignal);

@@ -77,15 +77,16 @@ export class WorkerGroup {
 }
 
 /**
- * Activities per second for a quota of requests per minute. The server's limiter lets a burst of about one
- * second's worth through on top of its rate, so the rate leaves that second out: no 60 s window goes over.
+ * Activities per second for a quota of requests per minute: a quarter above the quota. The server's limiter
+ * is not exact (a task queue's partitions each get a share of the rate, and bursts), so the exact limit is the
+ * store's request budget each call takes from (src/models/budget.ts); this only keeps activities from starting
+ * far ahead of it, to wait there.
  */
-const dispatchRate = (perMinute: number) => (perMinute * (59 / 60)) / 60;
+const dispatchRate = (perMinute: number) => (perMinute * 1.25) / 60;
 
 /**
- * The worker for model calls, on a task queue of its own: Temporal's server dispatches its activities at
- * most `requestsPerMinute / 60` per second across every worker of the deployment, which keeps the provider
- * at its quota however many workers run. Only when a provider is configured.
+ * The worker for model calls, on a task queue of its own, whose dispatch rate Temporal's server holds a little
+ * above the deployment's request quota across every worker. Only when a provider is configured.
  */
 async function createModelWorker(
   connection: NativeConnection,

@@ -58,7 +58,7 @@ describe('a deployment-wide tokens-per-minute limit', () => {
 
     const metrics = await fetch(`${svc.url}/metrics`).then((r) => r.text());
     const waited = metrics.match(
-      /hindsight_model_token_budget_wait_seconds_total\{model="fake-chat"\} ([\d.e+-]+)/,
+      /hindsight_model_quota_wait_seconds_total\{model="fake-chat",quota="HINDSIGHT_MODEL_TOKENS_PER_MINUTE"\} ([\d.e+-]+)/,
     );
     expect(Number(waited?.[1])).toBeGreaterThan(0);
   }, 150_000);
