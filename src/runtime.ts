@@ -14,6 +14,7 @@ import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-p
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
+import { requireSearchAttributes } from './temporal/search-attributes.js';
 import { TrackedCalls } from './temporal/tracked-calls.js';
 import { bundleWorkflows, createWorker, type WorkerGroup } from './temporal/worker.js';
 import { startTracing } from './tracing/index.js';
@@ -127,6 +128,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       await calls.drain();
       await connection.close();
     });
+    await requireSearchAttributes(connection, config.temporal.namespace, logger);
     const client = new Client({
       connection,
       namespace: config.temporal.namespace,
