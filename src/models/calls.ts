@@ -36,11 +36,11 @@ function spentBy(err: unknown): Usage | 'nothing' | 'unknown' {
 }
 
 /**
- * Runs one provider call inside an activity attempt: first waits for the call's tokens and its request when the
- * deployment has those quotas, then calls. It heartbeats all the while (so a cancel arrives, stops the wait or aborts the request at
- * once), and turns provider failures into Temporal failures the retry policy acts on: a 429 retries after the
- * provider's Retry-After, 5xx and timeouts back off, a refused request fails for good. InvalidAnswer passes
- * through: the caller stores what it cost and decides.
+ * Runs one provider call inside an activity attempt: first waits for the call's tokens and its request when
+ * the deployment has those quotas, then calls. It heartbeats all the while (so a cancel arrives, stops the
+ * wait or aborts the request at once), and turns provider failures into Temporal failures the retry policy
+ * acts on: a 429 retries after the provider's Retry-After, 5xx and timeouts back off, a refused request fails
+ * for good. InvalidAnswer passes through: the caller stores what it cost and decides.
  */
 export async function providerCall<T extends { usage: Usage }>(
   deps: CallDeps,

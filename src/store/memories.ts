@@ -206,8 +206,9 @@ const PRESELECT_PER_CANDIDATE = 8;
 /**
  * Recall by meaning and words. Candidates by meaning: the bank's memories whose embedding signatures are
  * nearest the query's (Hamming distance, an index-only scan of `memories_embedding_bits`; see
- * embedding-bits.ts), the best of those by exact cosine similarity of the unit-length vectors. Candidates by words: the best full-text matches.
- * Each candidate is scored by its cosine similarity plus its full-text rank (squashed into [0, 1)).
+ * embedding-bits.ts), the best of those by exact cosine similarity of the unit-length vectors. Candidates by
+ * words: the best full-text matches. Each candidate is scored by its cosine similarity plus its full-text
+ * rank (squashed into [0, 1)).
  */
 export async function recallHybrid(
   sql: Sql,

@@ -18,8 +18,9 @@ export async function ensureBucket(sql: Sql, name: string): Promise<void> {
 
 /**
  * Reserves a call's `amount` (tokens, or one request) from the named bucket if the call may start within
- * `horizonMs`, and says in how many milliseconds it may (0: at once) and how much it took. Reservations queue up: each may start
- * once the bucket has refilled enough for it after all earlier ones, so they go first come, first served.
+ * `horizonMs`, and says in how many milliseconds it may (0: at once) and how much it took. Reservations queue
+ * up: each may start once the bucket has refilled enough for it after all earlier ones, so they go first
+ * come, first served.
  * A call larger than the bucket starts once the bucket has stayed full for the amount it lacks, and leaves
  * the bucket that much in debt: no 60 s window either side of it holds more than the quota. Beyond the
  * horizon nothing is reserved, and `startInMs` says how long until a reservation made now could start.
