@@ -15,7 +15,7 @@ const ATTEMPT_MARGIN_MS = 10_000;
  * the rate; `marginSeconds` more are left out for what reaches the provider late or was underestimated, so no
  * 60 s window at the provider goes over the quota.
  */
-export function bucketShape(perMinute: number, marginSeconds: number): BucketShape {
+function bucketShape(perMinute: number, marginSeconds: number): BucketShape {
   const perSecond = perMinute / (61 + marginSeconds);
   return { perMs: perSecond / 1000, capacity: perSecond };
 }

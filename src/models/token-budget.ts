@@ -4,7 +4,7 @@ import { Budget } from './budget.js';
 import type { Usage } from './provider.js';
 
 /** About four characters a token: the usual rule for English text (and how the test provider counts). */
-export const estimateTokens = (texts: string[]) => texts.reduce((sum, t) => sum + Math.ceil(t.length / 4), 0);
+const estimateTokens = (texts: string[]) => texts.reduce((sum, t) => sum + Math.ceil(t.length / 4), 0);
 
 /** One provider call: its model, the texts it sends, and the kind of answer it gets (null: none, embeddings). */
 export interface TokenRequest {
