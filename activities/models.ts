@@ -123,7 +123,7 @@ export function createModelActivities(deps: ModelDeps) {
         const { observation, usage } = await providerCall(
           calls,
           { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'observation' },
-          (signal) => observeWithModel(chat, entity, memories, models.callTimeoutMs, signal),
+          (signal) => observeWithModel(chat, prompt, memories, models.callTimeoutMs, signal),
         );
         countCall(chat.model, 'ok', usage);
         await db.transaction(async (tx) => {

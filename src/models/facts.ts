@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { ProviderEndpoint } from '../config.js';
 import type { ExtractedDocument } from '../domain/extract.js';
 import { normalizeKey } from '../domain/text.js';
-import { type ChatPrompt, chatJson, InvalidAnswer, type Usage } from './provider.js';
+import { type ChatPrompt, chatJson, parseAnswer, type Usage } from './provider.js';
 
 const SYSTEM = `You extract facts from a document for a memory store.
 Answer with one JSON object: {"facts": [{"text": string, "entities": [{"name": string, "kind": "person" | "place" | "organization" | "thing"}], "occurred_at": string | null}]}.
@@ -38,25 +38,12 @@ export interface ModelFacts extends ExtractedDocument {
 
 /** Parses and validates a chat answer; throws InvalidAnswer (with the tokens spent) when it does not fit. */
 export function parseFactsAnswer(content: string, usage: Usage): ModelFacts {
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch {
-    throw new InvalidAnswer(`model answer is not JSON: ${content.slice(0, 100)}`, usage);
-  }
-  const parsed = factsAnswer.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidAnswer(
-      `model answer does not fit the facts schema: ${issue?.path.join('.')} ${issue?.message}`,
-      usage,
-    );
-  }
-  const facts = parsed.data.facts.map((f) => ({
+  const answer = parseAnswer(content, usage, factsAnswer, 'facts');
+  const facts = answer.facts.map((f) => ({
     text: f.text,
     entities: f.entities.map((e) => ({ name: e.name, normalized: normalizeKey(e.name), kind: e.kind })),
   }));
-  return { facts, occurredAt: parsed.data.facts.map((f) => f.occurred_at ?? null) };
+  return { facts, occurredAt: answer.facts.map((f) => f.occurred_at ?? null) };
 }
 
 /** The chat messages that ask for a document's facts. */

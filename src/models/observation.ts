@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { ProviderEndpoint } from '../config.js';
 import type { Observation } from '../domain/observations.js';
-import { type ChatPrompt, chatJson, InvalidAnswer, type Usage } from './provider.js';
+import { type ChatPrompt, chatJson, InvalidAnswer, parseAnswer, type Usage } from './provider.js';
 
 /** Memories shown to the model per entity: the most recent ones, which a summary should reflect. */
 export const MAX_OBSERVATION_SOURCES = 40;
@@ -18,24 +18,11 @@ const observationAnswer = z.object({
 });
 
 export function parseObservationAnswer(content: string, usage: Usage, known: Set<string>): Observation {
-  let json: unknown;
-  try {
-    json = JSON.parse(content);
-  } catch {
-    throw new InvalidAnswer(`model answer is not JSON: ${content.slice(0, 100)}`, usage);
-  }
-  const parsed = observationAnswer.safeParse(json);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new InvalidAnswer(
-      `model answer does not fit the observation schema: ${issue?.path.join('.')} ${issue?.message}`,
-      usage,
-    );
-  }
-  const unknown = parsed.data.memory_ids.filter((id) => !known.has(id));
+  const answer = parseAnswer(content, usage, observationAnswer, 'observation');
+  const unknown = answer.memory_ids.filter((id) => !known.has(id));
   if (unknown.length > 0)
     throw new InvalidAnswer(`model answer cites memories it was not given: ${unknown[0]}`, usage);
-  return { text: parsed.data.text, memoryIds: [...new Set(parsed.data.memory_ids)].sort() };
+  return { text: answer.text, memoryIds: [...new Set(answer.memory_ids)].sort() };
 }
 
 /** The chat messages that ask for an entity's observation from its memories. */
@@ -49,15 +36,15 @@ export function observationPrompt(
   };
 }
 
-/** Asks the chat model for an entity's observation from its memories. One call. */
+/** Asks the chat model for an entity's observation (its observationPrompt over `memories`). One call. */
 export async function observeWithModel(
   endpoint: ProviderEndpoint,
-  entity: { name: string },
-  memories: { id: string; text: string }[],
+  prompt: ChatPrompt,
+  memories: { id: string }[],
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<{ observation: Observation; usage: Usage }> {
-  const { content, usage } = await chatJson(endpoint, observationPrompt(entity, memories), timeoutMs, signal);
+  const { content, usage } = await chatJson(endpoint, prompt, timeoutMs, signal);
   return {
     observation: parseObservationAnswer(content, usage, new Set(memories.map((m) => m.id))),
     usage,

@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import type { ProviderEndpoint } from '../config.js';
 
 /** Tokens a provider reports for one call. */
@@ -35,6 +36,25 @@ export class InvalidAnswer extends Error {
   ) {
     super(message);
   }
+}
+
+/** A chat answer as JSON that fits `schema` (named in the message); throws InvalidAnswer when it does not. */
+export function parseAnswer<T>(content: string, usage: Usage, schema: z.ZodType<T>, name: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(content);
+  } catch {
+    throw new InvalidAnswer(`model answer is not JSON: ${content.slice(0, 100)}`, usage);
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new InvalidAnswer(
+      `model answer does not fit the ${name} schema: ${issue?.path.join('.')} ${issue?.message}`,
+      usage,
+    );
+  }
+  return parsed.data;
 }
 
 /** Retry-After is either seconds or an HTTP date. */
