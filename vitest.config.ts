@@ -13,6 +13,7 @@ const unitOnly = [
   'test/temporal/**',
   'test/faults/embedded-store.test.ts',
   'test/browser/**',
+  'test/architecture/**',
 ];
 // Suites about a system server the suite starts and stops itself.
 const postgresOnly = ['test/faults/database-restart.test.ts'];

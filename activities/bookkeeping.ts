@@ -10,8 +10,13 @@ import {
   markRunning,
 } from '../src/store/operations.js';
 import { dropItems, listFailures, stageItems } from '../src/store/retain-items.js';
-import type { OperationStatus, OperationType, RetainItemInput } from '../workflows/definitions.js';
-import type { OperationOutcome } from '../workflows/lifecycle.js';
+import type {
+  OperationOutcome,
+  OperationStatus,
+  OperationType,
+  RetainItemInput,
+  TerminalStatus,
+} from '../workflows/definitions.js';
 
 export interface RegisterOperationInput {
   operationId: string;
@@ -75,11 +80,11 @@ async function retainResult(db: Database, operationId: string, itemsProcessed: n
 
 export async function finishOperationActivity(
   db: Database,
-  input: { operationId: string; type: OperationType; status: OperationStatus; error: string | null },
+  input: { operationId: string; type: OperationType; status: TerminalStatus; error: string | null },
 ): Promise<OperationOutcome> {
   const row = await getOperationById(db, input.operationId);
   if (!row) throw new Error(`operation ${input.operationId} has no row`);
-  let { status, error } = input as { status: 'completed' | 'failed' | 'cancelled'; error: string | null };
+  let { status, error } = input;
   let result: Record<string, unknown>;
   if (input.type === 'batch_retain') {
     const retained = await retainResult(db, input.operationId, row.progress);

@@ -3,7 +3,6 @@ import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { instrumentActivities } from '../src/metrics.js';
 import { joinBankQueue } from '../src/operations/bank-queue.js';
-import type { OperationService } from '../src/operations/service.js';
 import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import type { Database } from '../src/store/db.js';
 import { itemsAwaitingFacts } from '../src/store/model-answers.js';
@@ -34,7 +33,11 @@ export interface ActivityDeps {
   calls: TrackedCalls;
   config: Config;
   logger: Logger;
-  operations: OperationService;
+  /**
+   * Starts the workflows of the bank's pending follow-ups (their rows were queued with the retain's
+   * completion). Injected by whoever assembles the worker, so activities never reach into the API's service.
+   */
+  startFollowUps: (bankId: string) => Promise<void>;
   extraction: ExtractionPool;
   /** Called once an operation has ended (webhook delivery hooks in here). */
   onOperationEnded?: (operation: ReturnType<typeof toView>) => Promise<void>;
@@ -61,7 +64,7 @@ export function createActivities(deps: ActivityDeps) {
       const row = await getOperationById(db, input.operationId);
       if (!row) return;
       if (row.type === 'batch_retain' && row.status === 'completed') {
-        await deps.operations.startFollowUps(input.bankId);
+        await deps.startFollowUps(input.bankId);
       }
       await deps.onOperationEnded?.(toView(row));
     },

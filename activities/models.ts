@@ -11,6 +11,7 @@ import type { Database } from '../src/store/db.js';
 import { embeddingBits } from '../src/store/embedding-bits.js';
 import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
 import { loadUnprocessed } from '../src/store/retain-items.js';
+import { INVALID_MODEL_ANSWER } from '../workflows/definitions.js';
 
 /** Answers that do not validate are asked for again this often, then the item fails with the reason. */
 export const MAX_INVALID_ANSWERS = 3;
@@ -50,7 +51,7 @@ async function handleInvalid(
   });
   if (tries < MAX_INVALID_ANSWERS) {
     deps.logger.warn({ model, operationId, step, tries }, err.message);
-    throw ApplicationFailure.retryable(err.message, 'InvalidModelAnswer');
+    throw ApplicationFailure.retryable(err.message, INVALID_MODEL_ANSWER);
   }
 }
 
@@ -183,7 +184,7 @@ export function createModelActivities(deps: ModelDeps) {
         if (!(err instanceof InvalidAnswer)) throw err;
         countCall(endpoint.model, 'invalid_answer', err.usage);
         await addUsage(db, input.operationId, endpoint.model, err.usage);
-        throw ApplicationFailure.retryable(err.message, 'InvalidModelAnswer');
+        throw ApplicationFailure.retryable(err.message, INVALID_MODEL_ANSWER);
       }
       return { more: rows.length === EMBED_BATCH };
     },

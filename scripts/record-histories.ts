@@ -188,7 +188,7 @@ async function main() {
       calls: new TrackedCalls(calls),
       config,
       logger,
-      operations: runtime.operations,
+      startFollowUps: (bankId) => runtime.operations.startFollowUps(bankId),
       extraction: runtime.extraction,
     });
     const faulty = await Worker.create({

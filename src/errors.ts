@@ -1,5 +1,8 @@
-/** Failures a caller can act on; the API maps each to one HTTP status and a stable code. */
-export class ServiceError extends Error {
+/**
+ * Failures a caller can act on; the API maps each to one HTTP status and a stable code. (Not to be confused
+ * with `ServiceError` from @temporalio/client, which means Temporal's server could not be reached.)
+ */
+export class ApiError extends Error {
   constructor(
     readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 502 | 503,
     readonly code: string,
@@ -9,10 +12,10 @@ export class ServiceError extends Error {
   }
 }
 
-export const invalid = (message: string) => new ServiceError(400, 'invalid_request', message);
-export const notFound = (message: string) => new ServiceError(404, 'not_found', message);
-export const conflict = (message: string) => new ServiceError(409, 'conflict', message);
-export const tooLarge = (message: string) => new ServiceError(413, 'payload_too_large', message);
+export const invalid = (message: string) => new ApiError(400, 'invalid_request', message);
+export const notFound = (message: string) => new ApiError(404, 'not_found', message);
+export const conflict = (message: string) => new ApiError(409, 'conflict', message);
+export const tooLarge = (message: string) => new ApiError(413, 'payload_too_large', message);
 /** The work itself failed (with a model provider: most often the provider refused it). */
-export const workFailed = (message: string) => new ServiceError(502, 'operation_failed', message);
-export const unavailable = (message: string) => new ServiceError(503, 'unavailable', message);
+export const workFailed = (message: string) => new ApiError(502, 'operation_failed', message);
+export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);

@@ -150,7 +150,16 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         taskQueue: config.temporal.taskQueue,
         workflowBundle,
         tracing,
-        deps: { db, client, calls, config, logger, operations, extraction, onOperationEnded: notifyEnded },
+        deps: {
+          db,
+          client,
+          calls,
+          config,
+          logger,
+          extraction,
+          startFollowUps: (bankId) => operations.startFollowUps(bankId),
+          onOperationEnded: notifyEnded,
+        },
       });
       worker = created.worker;
       const running = worker.run();

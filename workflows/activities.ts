@@ -7,7 +7,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { type ModelSteps, modelTaskQueue } from './definitions.js';
+import { MODEL_PROVIDER_DOWN, MODEL_REJECTED, type ModelSteps, modelTaskQueue } from './definitions.js';
 
 const retry = {
   initialInterval: '1 second',
@@ -47,7 +47,7 @@ export function modelCalls(models: ModelSteps) {
       initialInterval: '1 second',
       backoffCoefficient: 2,
       maximumInterval: '1 minute',
-      nonRetryableErrorTypes: ['ModelRejected'],
+      nonRetryableErrorTypes: [MODEL_REJECTED],
     },
   });
 }
@@ -62,6 +62,6 @@ export function describeModelFailure(err: unknown, models: ModelSteps): unknown 
   const minutes = Math.round(models.outageTimeoutMs / 60_000);
   return ApplicationFailure.nonRetryable(
     `the model provider kept failing for ${minutes} min (HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS)${last ? `; last error: ${last}` : ''}`,
-    'ModelProviderDown',
+    MODEL_PROVIDER_DOWN,
   );
 }

@@ -7,8 +7,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
-import type { BatchRetainInput, ModelSteps, OperationProgress } from './definitions.js';
-import { type OperationOutcome, runOperation } from './lifecycle.js';
+import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
+import { runOperation } from './lifecycle.js';
 
 export const DEFAULT_CHUNK_SIZE = 250;
 export const DEFAULT_CHUNK_CONCURRENCY = 4;

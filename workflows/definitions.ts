@@ -1,8 +1,55 @@
 import { defineQuery, defineSignal } from '@temporalio/workflow';
 
-// Plain string unions rather than imports from src/, so workflow bundles stay free of service code.
-export type OperationType = 'batch_retain' | 'regenerate_observations' | 'graph_update';
-export type OperationStatus = 'pending' | 'running' | 'completed' | 'failed' | 'cancelled';
+// The vocabulary shared by the API, the store, the worker and the workflows, defined here once: this module
+// imports nothing but the workflow SDK, so workflow bundles stay free of service code.
+export const OPERATION_TYPES = ['batch_retain', 'regenerate_observations', 'graph_update'] as const;
+export const OPERATION_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
+/** An operation in one of these states has ended for good. */
+export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
+
+export type OperationType = (typeof OPERATION_TYPES)[number];
+export type OperationStatus = (typeof OPERATION_STATUSES)[number];
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+
+export function isTerminal(status: OperationStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly OperationStatus[]).includes(status);
+}
+
+/**
+ * Workflow types by name: the API and the worker start workflows with these strings, so they never import a
+ * workflow's body (workflows/index.ts exports a function of each name; a test keeps the two in step).
+ */
+export const WORKFLOW_TYPES = {
+  batch_retain: 'batchRetainWorkflow',
+  graph_update: 'graphUpdateWorkflow',
+  regenerate_observations: 'regenerateObservationsWorkflow',
+  bankQueue: 'bankQueueWorkflow',
+  webhookDelivery: 'webhookDeliveryWorkflow',
+} as const;
+
+// Failure types (`ApplicationFailure.type`) that activities throw and workflows or retry policies read, named
+// once so a retry policy cannot drift from what the activity throws.
+/** The provider refused the request (a 4xx other than 429): retrying cannot help. */
+export const MODEL_REJECTED = 'ModelRejected';
+/** The provider said 429; the next attempt waits for its Retry-After. */
+export const MODEL_RATE_LIMITED = 'ModelRateLimited';
+/** A 5xx, a timeout or a dropped connection: retried with backoff. */
+export const MODEL_UNAVAILABLE = 'ModelUnavailable';
+/** The deployment's own quota has no room yet: retried when it has. */
+export const MODEL_QUOTA = 'ModelQuota';
+/** The answer did not validate against its schema: asked again. */
+export const INVALID_MODEL_ANSWER = 'InvalidModelAnswer';
+/** The provider kept failing for the whole outage window: the operation fails with this. */
+export const MODEL_PROVIDER_DOWN = 'ModelProviderDown';
+
+/** What an operation workflow returns, and what its final bookkeeping activity reads from the store. */
+export interface OperationOutcome {
+  operation_id: string;
+  status: OperationStatus;
+  progress: number;
+  total: number;
+  error: string | null;
+}
 
 /** A document handed to a batch retain started by another workflow (API submits stage them in the store). */
 export interface RetainItemInput {
@@ -106,6 +153,18 @@ export const releaseSignal = defineSignal<[workflowId: string]>('release');
 /** Sent by the bank queue to the operation it lets run. */
 export const grantSignal = defineSignal('grant');
 export const bankQueueStateQuery = defineQuery<BankQueueState>('state');
+
+export interface WebhookDeliveryInput {
+  webhookId: string;
+  eventId: string;
+  bankId: string;
+  /** Delay before the first retry; each later one doubles, up to an hour. */
+  retryInitialIntervalMs?: number;
+}
+
+export interface WebhookDeliveryOutcome {
+  status: 'delivered' | 'failed' | 'skipped';
+}
 
 export const bankQueueWorkflowId = (bankId: string) => `bank-queue/${bankId}`;
 export const operationWorkflowId = (type: OperationType, bankId: string, operationId: string) =>

@@ -1,7 +1,7 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { bookkeeping, chunkWork } from './activities.js';
-import type { GraphUpdateInput } from './definitions.js';
-import { type OperationOutcome, runOperation } from './lifecycle.js';
+import type { GraphUpdateInput, OperationOutcome } from './definitions.js';
+import { runOperation } from './lifecycle.js';
 
 /** Links the bank's memories (entity, temporal and similarity links), a chunk of unlinked memories at a time. */
 export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<OperationOutcome> {

@@ -15,11 +15,13 @@ import {
   cancelSignal,
   grantSignal,
   type OperationInputBase,
+  type OperationOutcome,
   type OperationProgress,
   type OperationStatus,
   type OperationType,
   progressQuery,
   releaseSignal,
+  type TerminalStatus,
 } from './definitions.js';
 import { OPERATION_STATUS } from './search-attributes.js';
 
@@ -30,14 +32,6 @@ export interface OperationHooks {
   register(): Promise<{ total: number; seq: number }>;
   /** The work itself; keeps `state.progress` current for the progress query. */
   work(state: OperationProgress): Promise<void>;
-}
-
-export interface OperationOutcome {
-  operation_id: string;
-  status: OperationStatus;
-  progress: number;
-  total: number;
-  error: string | null;
 }
 
 function describe(error: unknown): string {
@@ -82,7 +76,7 @@ export async function runOperation(
     work.cancel();
   });
 
-  let status: OperationStatus = 'completed';
+  let status: TerminalStatus = 'completed';
   let error: string | null = null;
   let requestedByTemporal: unknown;
   try {

@@ -2,4 +2,3 @@
 export { operationChildOptions } from './child-options.js';
 export * from './definitions.js';
 export * from './index.js';
-export type { OperationOutcome } from './lifecycle.js';

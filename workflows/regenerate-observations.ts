@@ -6,8 +6,8 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
-import type { ModelSteps, RegenerateObservationsInput } from './definitions.js';
-import { type OperationOutcome, runOperation } from './lifecycle.js';
+import type { ModelSteps, OperationOutcome, RegenerateObservationsInput } from './definitions.js';
+import { runOperation } from './lifecycle.js';
 
 /**
  * Asks the chat model for the observations of the next chunk's entities, one stored call each (entities whose

@@ -1,17 +1,6 @@
 import { CancellationScope, isCancellation, proxyActivities, TimeoutFailure } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-
-export interface WebhookDeliveryInput {
-  webhookId: string;
-  eventId: string;
-  bankId: string;
-  /** Delay before the first retry; each later one doubles, up to an hour. */
-  retryInitialIntervalMs?: number;
-}
-
-export interface WebhookDeliveryOutcome {
-  status: 'delivered' | 'failed' | 'skipped';
-}
+import type { WebhookDeliveryInput, WebhookDeliveryOutcome } from './definitions.js';
 
 const DEFAULT_RETRY_INITIAL_MS = 1_000;
 

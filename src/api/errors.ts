@@ -1,7 +1,8 @@
+import { ServiceError as TemporalServiceError } from '@temporalio/client';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { ServiceError } from '../errors.js';
+import { ApiError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isOutOfSpace, OUT_OF_SPACE, type StorageWatch } from '../store/storage.js';
 
@@ -12,7 +13,7 @@ export function errorBody(code: string, message: string) {
 /** Every failure leaves the API in one JSON shape with a stable code. */
 export function handleError(logger: Logger, storage: StorageWatch) {
   return (error: Error, c: Context) => {
-    if (error instanceof ServiceError) {
+    if (error instanceof ApiError) {
       return c.json(errorBody(error.code, error.message), error.status as ContentfulStatusCode);
     }
     if (error instanceof HTTPException) {
@@ -39,8 +40,10 @@ export function handleError(logger: Logger, storage: StorageWatch) {
 
 /** Connection failures to the database or Temporal mean "try again", not "bug". */
 function isUnavailable(error: Error): boolean {
+  // Temporal's client throws its ServiceError when a call to the server fails (unreachable, overloaded).
+  if (error instanceof TemporalServiceError) return true;
   const text = `${error.name} ${error.message} ${(error as { code?: string }).code ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P03|connection terminated|Connection terminated|UNAVAILABLE|ServiceError|DEADLINE_EXCEEDED|TransportError/i.test(
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|57P01|57P03|connection terminated|Connection terminated|UNAVAILABLE|DEADLINE_EXCEEDED|TransportError/i.test(
     text,
   );
 }

@@ -1,5 +1,6 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { ApplicationFailureCategory } from '@temporalio/common';
+import { MODEL_QUOTA } from '../../workflows/definitions.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import type { Database } from '../store/db.js';
@@ -64,7 +65,7 @@ export class Budget {
       const retryInMs = Math.max(1000, Math.ceil(startInMs - maxWaitMs / 2));
       metrics.modelQuotaWait.inc({ model, quota: this.variable }, retryInMs / 1000);
       throw ApplicationFailure.create({
-        type: 'ModelQuota',
+        type: MODEL_QUOTA,
         message: `waiting ${Math.ceil(startInMs / 1000)} s for the model quota (${this.variable})`,
         nextRetryDelay: retryInMs,
         // An expected wait, not a fault: logged at debug level and left out of failure metrics.

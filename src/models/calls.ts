@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { MODEL_RATE_LIMITED, MODEL_REJECTED, MODEL_UNAVAILABLE } from '../../workflows/definitions.js';
 import type { Logger } from '../logger.js';
 import { metrics } from '../metrics.js';
 import type { Budget } from './budget.js';
@@ -10,9 +11,6 @@ import {
   type Usage,
 } from './provider.js';
 import type { TokenBudget, TokenRequest } from './token-budget.js';
-
-/** Failure types the workflow's retry policy knows: a rejected call is never retried. */
-export const MODEL_REJECTED = 'ModelRejected';
 
 export function countCall(model: string, outcome: string, usage?: Usage): void {
   metrics.modelCalls.inc({ model, outcome });
@@ -76,7 +74,7 @@ export async function providerCall<T extends { usage: Usage }>(
       countCall(model, 'rate_limited');
       logger.warn({ model, attempt, retryAfterMs: err.retryAfterMs }, err.message);
       throw ApplicationFailure.create({
-        type: 'ModelRateLimited',
+        type: MODEL_RATE_LIMITED,
         message: err.message,
         ...(err.retryAfterMs !== undefined
           ? { nextRetryDelay: Math.max(1, Math.ceil(err.retryAfterMs)) }
@@ -86,7 +84,7 @@ export async function providerCall<T extends { usage: Usage }>(
     if (err instanceof ProviderUnavailable) {
       countCall(model, 'unavailable');
       logger.warn({ model, attempt }, err.message);
-      throw ApplicationFailure.retryable(err.message, 'ModelUnavailable');
+      throw ApplicationFailure.retryable(err.message, MODEL_UNAVAILABLE);
     }
     if (err instanceof ProviderRejected) {
       countCall(model, 'rejected');

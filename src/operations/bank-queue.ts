@@ -1,6 +1,11 @@
 import type { Client } from '@temporalio/client';
-import { bankQueueWorkflow } from '../../workflows/bank-queue.js';
-import { bankQueueWorkflowId, enqueueSignal, type QueueEntry } from '../../workflows/definitions.js';
+import {
+  type BankQueueState,
+  bankQueueWorkflowId,
+  enqueueSignal,
+  type QueueEntry,
+  WORKFLOW_TYPES,
+} from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
 import { BANK_ID } from '../temporal/search-attributes.js';
 
@@ -14,10 +19,10 @@ export async function joinBankQueue(
   config: Config,
   input: { bankId: string; entry: QueueEntry; limit: number },
 ): Promise<void> {
-  await client.workflow.signalWithStart(bankQueueWorkflow, {
+  await client.workflow.signalWithStart(WORKFLOW_TYPES.bankQueue, {
     workflowId: bankQueueWorkflowId(input.bankId),
     taskQueue: config.temporal.taskQueue,
-    args: [{ bankId: input.bankId, limit: input.limit, queue: [], running: [] }],
+    args: [{ bankId: input.bankId, limit: input.limit, queue: [], running: [] } satisfies BankQueueState],
     signal: enqueueSignal,
     signalArgs: [input.entry, input.limit],
     memo: { bankId: input.bankId },

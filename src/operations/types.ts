@@ -1,26 +1,11 @@
-export const OPERATION_TYPES = ['batch_retain', 'regenerate_observations', 'graph_update'] as const;
-export const OPERATION_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
-
-export type OperationType = (typeof OPERATION_TYPES)[number];
-export type OperationStatus = (typeof OPERATION_STATUSES)[number];
-
-export const TERMINAL_STATUSES: readonly OperationStatus[] = ['completed', 'failed', 'cancelled'];
-
-export function isTerminal(status: OperationStatus): boolean {
-  return TERMINAL_STATUSES.includes(status);
-}
-
-/** The documented response format, field for field and in the documented order. */
-export interface OperationView {
-  operation_id: string;
-  bank_id: string;
-  type: OperationType;
-  status: OperationStatus;
-  progress: number;
-  total: number;
-  created_at: string;
-  started_at: string | null;
-  completed_at: string | null;
-  error: string | null;
-  result: Record<string, unknown> | null;
-}
+// The operation vocabulary as the API names it. Types, statuses and `isTerminal` are defined once, in the
+// bundle-safe workflows/definitions.ts; the response format is the store's projection of its row.
+export {
+  isTerminal,
+  OPERATION_STATUSES,
+  OPERATION_TYPES,
+  type OperationStatus,
+  type OperationType,
+  TERMINAL_STATUSES,
+} from '../../workflows/definitions.js';
+export type { OperationView } from '../store/operations.js';

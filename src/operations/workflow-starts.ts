@@ -1,10 +1,11 @@
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
-import type { ModelSteps } from '../../workflows/definitions.js';
 import {
-  batchRetainWorkflow,
-  graphUpdateWorkflow,
-  regenerateObservationsWorkflow,
-} from '../../workflows/index.js';
+  type BatchRetainInput,
+  type GraphUpdateInput,
+  type ModelSteps,
+  type RegenerateObservationsInput,
+  WORKFLOW_TYPES,
+} from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
 import type { OperationRow } from '../store/operations.js';
 import { BANK_ID, OPERATION_STATUS, OPERATION_TYPE } from '../temporal/search-attributes.js';
@@ -66,7 +67,7 @@ export async function startOperationWorkflow(
   };
   switch (row.type) {
     case 'batch_retain':
-      await client.workflow.start(batchRetainWorkflow, {
+      await client.workflow.start(WORKFLOW_TYPES.batch_retain, {
         ...options,
         args: [
           {
@@ -74,23 +75,23 @@ export async function startOperationWorkflow(
             chunkSize: chunkSizeFor(row.total, config),
             chunkConcurrency: config.chunkConcurrency,
             ...modelSteps(config),
-          },
+          } satisfies BatchRetainInput,
         ],
       });
       return;
     case 'graph_update':
-      await client.workflow.start(graphUpdateWorkflow, {
+      await client.workflow.start(WORKFLOW_TYPES.graph_update, {
         ...options,
-        args: [{ ...base, fullRebuild: row.params.full_rebuild === true }],
+        args: [{ ...base, fullRebuild: row.params.full_rebuild === true } satisfies GraphUpdateInput],
       });
       return;
     case 'regenerate_observations': {
       const entityIds = Array.isArray(row.params.entity_ids)
         ? (row.params.entity_ids as string[])
         : undefined;
-      await client.workflow.start(regenerateObservationsWorkflow, {
+      await client.workflow.start(WORKFLOW_TYPES.regenerate_observations, {
         ...options,
-        args: [{ ...base, entityIds, ...modelSteps(config) }],
+        args: [{ ...base, entityIds, ...modelSteps(config) } satisfies RegenerateObservationsInput],
       });
       return;
     }

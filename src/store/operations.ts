@@ -2,8 +2,8 @@ import {
   isTerminal,
   type OperationStatus,
   type OperationType,
-  type OperationView,
-} from '../operations/types.js';
+  type TerminalStatus,
+} from '../../workflows/definitions.js';
 import type { Sql } from './db.js';
 
 export interface OperationRow {
@@ -24,6 +24,21 @@ export interface OperationRow {
   memory_ids?: string[] | null;
   params: Record<string, unknown>;
   workflow_id: string;
+}
+
+/** The documented response format, field for field and in the documented order. */
+export interface OperationView {
+  operation_id: string;
+  bank_id: string;
+  type: OperationType;
+  status: OperationStatus;
+  progress: number;
+  total: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  error: string | null;
+  result: Record<string, unknown> | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -192,7 +207,7 @@ export async function setTotal(sql: Sql, id: string, total: number): Promise<voi
 }
 
 export interface Completion {
-  status: 'completed' | 'failed' | 'cancelled';
+  status: TerminalStatus;
   error?: string | null;
   result?: Record<string, unknown> | null;
   progress?: number;

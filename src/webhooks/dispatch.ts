@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { webhookDeliveryWorkflow } from '../../workflows/webhook-delivery.js';
+import { type WebhookDeliveryInput, WORKFLOW_TYPES } from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { OperationView } from '../operations/types.js';
@@ -52,7 +52,7 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
       webhooks.map(async (webhook) => {
         try {
           await calls.run(() =>
-            client.workflow.start(webhookDeliveryWorkflow, {
+            client.workflow.start(WORKFLOW_TYPES.webhookDelivery, {
               workflowId: deliveryWorkflowId(webhook.id, eventId),
               taskQueue: config.temporal.taskQueue,
               workflowIdConflictPolicy: 'USE_EXISTING',
@@ -64,7 +64,7 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
                   eventId,
                   bankId: operation.bank_id,
                   retryInitialIntervalMs: config.webhookRetryInitialMs,
-                },
+                } satisfies WebhookDeliveryInput,
               ],
               typedSearchAttributes: [{ key: BANK_ID, value: operation.bank_id }],
               memo: { webhookId: webhook.id, eventId, eventType: type, operationId: operation.operation_id },

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { ServiceError } from '../../errors.js';
+import { ApiError } from '../../errors.js';
 import { isTerminal, type OperationStatus, type OperationView } from '../../operations/types.js';
 import type { AppDeps } from '../deps.js';
 import { operationParams } from '../schemas.js';
@@ -70,7 +70,7 @@ export function eventRoutes(deps: AppDeps) {
           try {
             current = await deps.operations.get(bank_id, operation_id);
           } catch (error) {
-            if (error instanceof ServiceError && error.status === 404) break;
+            if (error instanceof ApiError && error.status === 404) break;
             deps.logger.warn({ err: error, operationId: operation_id }, 'event stream poll failed; retrying');
             current = undefined;
           }
