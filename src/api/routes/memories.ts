@@ -5,8 +5,9 @@ import { embedQuery } from '../../models/query.js';
 import type { OperationView } from '../../operations/types.js';
 import { prepareItems } from '../../retain/prepare.js';
 import { linksOf } from '../../store/graph.js';
-import { getMemory, listMemories, recall, recallHybrid, writeMemories } from '../../store/memories.js';
+import { getMemory, listMemories, writeMemories } from '../../store/memories.js';
 import { ensureBank } from '../../store/operations.js';
+import { recallByMeaningAndWords, recallByWords } from '../../store/recall.js';
 import type { RetainItem } from '../../store/retain-items.js';
 import type { AppDeps } from '../deps.js';
 import {
@@ -76,8 +77,8 @@ export function memoryRoutes(deps: AppDeps) {
       const limit = body.limit ?? 10;
       const vector = await embedQuery(deps.config.models, body.query, deps.logger);
       const results = vector
-        ? await recallHybrid(deps.db, bank_id, body.query, vector, limit)
-        : await recall(deps.db, bank_id, body.query, limit);
+        ? await recallByMeaningAndWords(deps.db, bank_id, body.query, vector, limit)
+        : await recallByWords(deps.db, bank_id, body.query, limit);
       return c.json({ bank_id, query: body.query, results });
     })
     .get('/:memory_id', async (c) => {
