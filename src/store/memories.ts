@@ -102,7 +102,10 @@ export interface MemoryView {
   created_at: string;
 }
 
-export const MEMORY_SELECT = `SELECT m.id, m.bank_id, m.operation_id, m.document_id, m.text, m.context, m.occurred_at,
+// A memory names its operation by the id callers use (the store's key, unless the caller chose the id).
+export const MEMORY_SELECT = `SELECT m.id, m.bank_id,
+  coalesce((SELECT o.public_id FROM operations o WHERE o.id = m.operation_id), m.operation_id) AS operation_id,
+  m.document_id, m.text, m.context, m.occurred_at,
   m.metadata, m.tags, m.created_at,
   coalesce((SELECT array_agg(me.entity_id ORDER BY me.entity_id) FROM memory_entities me WHERE me.memory_id = m.id),
     '{}') AS entity_ids
@@ -161,7 +164,12 @@ export async function listMemories(
 ): Promise<{ memories: MemoryView[]; total: number }> {
   const where = ['m.bank_id = $1'];
   const params: unknown[] = [f.bankId];
-  if (f.operationId) where.push(`m.operation_id = $${params.push(f.operationId)}`);
+  if (f.operationId) {
+    const n = params.push(f.operationId);
+    where.push(
+      `m.operation_id = coalesce((SELECT o.id FROM operations o WHERE o.bank_id = $1 AND coalesce(o.public_id, o.id) = $${n}), $${n})`,
+    );
+  }
   if (f.documentId) where.push(`m.document_id = $${params.push(f.documentId)}`);
   const clause = where.join(' AND ');
   const [count] = await sql.query<{ n: number }>(
