@@ -120,7 +120,7 @@ export async function finishOperationActivity(
     return finished!;
   });
   return {
-    operation_id: final.id,
+    operation_id: final.public_id,
     status: final.status,
     progress: final.progress,
     total: final.total,

@@ -40,7 +40,7 @@ export interface ActivityDeps {
   startFollowUps: (bankId: string) => Promise<void>;
   extraction: ExtractionPool;
   /** Called once an operation has ended (webhook delivery hooks in here). */
-  onOperationEnded?: (operation: ReturnType<typeof toView>) => Promise<void>;
+  onOperationEnded?: (operation: ReturnType<typeof toView>, key: string) => Promise<void>;
 }
 
 /** Activities close over their dependencies; workflows see only this object's type. */
@@ -66,7 +66,7 @@ export function createActivities(deps: ActivityDeps) {
       if (row.type === 'batch_retain' && row.status === 'completed') {
         await deps.startFollowUps(input.bankId);
       }
-      await deps.onOperationEnded?.(toView(row));
+      await deps.onOperationEnded?.(toView(row), row.id);
     },
     entitiesAwaitingModel: (input: Parameters<typeof entitiesAwaitingModel>[1]) =>
       entitiesAwaitingModel(db, input),

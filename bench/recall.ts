@@ -13,8 +13,8 @@ import { normalize } from '../src/models/provider.js';
 import { type Database, openDatabase } from '../src/store/db.js';
 import { startEmbeddedPostgres } from '../src/store/embedded-postgres.js';
 import { embeddingBits } from '../src/store/embedding-bits.js';
-import { recall, recallHybrid } from '../src/store/memories.js';
 import { migrate } from '../src/store/migrate.js';
+import { recallByMeaningAndWords, recallByWords } from '../src/store/recall.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
 
@@ -109,15 +109,15 @@ async function measure(name: string, db: Database) {
     `${name}: ${MEMORIES} memories × ${DIMS} dimensions stored in ${((performance.now() - started) / 1000).toFixed(0)} s`,
   );
   // Meaning only (a query whose words match nothing), so the top 10 compare with the exact scan's.
-  const words = await median(() => recall(db, 'recall', 'project milestone', TOP));
-  const indexed = await median((i) => recallHybrid(db, 'recall', 'zzzq', queryEmbedding(i), TOP));
+  const words = await median(() => recallByWords(db, 'recall', 'project milestone', TOP));
+  const indexed = await median((i) => recallByMeaningAndWords(db, 'recall', 'zzzq', queryEmbedding(i), TOP));
   const best: Set<string>[] = [];
   const exact = await median(async (i) => {
     best[i] = new Set(await exactNearest(db, queryEmbedding(i)));
   });
   let agreed = 0;
   for (let i = 0; i < QUERIES; i++) {
-    const results = await recallHybrid(db, 'recall', 'zzzq', queryEmbedding(i), TOP);
+    const results = await recallByMeaningAndWords(db, 'recall', 'zzzq', queryEmbedding(i), TOP);
     agreed += results.filter((r) => best[i]!.has(r.id)).length;
   }
   console.log(

@@ -182,7 +182,10 @@ export const ROUTES: RouteDoc[] = [
     description:
       'With `async: true` the batch runs as a `batch_retain` operation: 202 with the operation at once. ' +
       'Otherwise (at most 100 items and 100 KB) the request waits for the memories. With the built-in ' +
-      'extractor they are written in the request. With a model provider the batch runs as a `batch_retain` ' +
+      'extractor they are written in the request; with `operation_id` the request is also recorded as a ' +
+      'completed `batch_retain` operation (200 with `operation_id`), so the same request sent again answers ' +
+      'the same memories and writes nothing. An `operation_id` sent again with other content answers 409. ' +
+      'With a model provider the batch runs as a `batch_retain` ' +
       'operation the request waits for: 200 with its memories, `failed_items` and `operation_id` once it ' +
       'completes, 202 with the operation if it has not ended within `HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS`, ' +
       '502 if it failed.',
@@ -208,6 +211,11 @@ export const ROUTES: RouteDoc[] = [
     path: `${BANK}/memories/recall`,
     tag: 'Memories',
     summary: 'Recall memories matching a query',
+    description:
+      'Memories that share any of the query’s words (stemmed, stop words dropped) or name an entity it names, ' +
+      'ranked by full-text rank and entity matches fused by reciprocal rank; with an embedding model, memories ' +
+      'nearest the query in meaning join the fusion. `score` is the fused score (higher is better). An empty ' +
+      '`results` means nothing in the bank shares a word, a name or (with embeddings) any meaning with the query.',
     params: bankParams,
     body: recallBody,
     responses: { 200: json('Best matches first', recallResultSchema), ...errors(400) },

@@ -86,20 +86,27 @@ export const retainItem = z.strictObject({
     .nullish(),
 });
 
+/** A caller's operation id: an idempotency key within the bank. */
+const callerOperationId = idSchema.optional().meta({
+  description:
+    'An id of your choosing, unique within the bank (other banks may use the same one): the same request sent ' +
+    'again gets the same operation and writes nothing twice; other content under the same id answers 409',
+});
+
 export const retainBody = z.strictObject({
   items: z.array(retainItem).min(1, 'must hold at least one item'),
   async: z.boolean().optional(),
-  operation_id: idSchema.optional(),
+  operation_id: callerOperationId,
 });
 
 export const graphUpdateBody = z.strictObject({
   full_rebuild: z.boolean().optional(),
-  operation_id: idSchema.optional(),
+  operation_id: callerOperationId,
 });
 
 export const regenerateObservationsBody = z.strictObject({
   entity_ids: z.array(idSchema).min(1).max(10_000).optional(),
-  operation_id: idSchema.optional(),
+  operation_id: callerOperationId,
 });
 
 export const cancelManyBody = z.strictObject({ status: z.literal('pending') });

@@ -17,3 +17,11 @@ export function entityId(bankId: string, normalizedName: string): string {
 export function newOperationId(): string {
   return `op-${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 }
+
+/**
+ * The store's key of an operation whose id the caller chose: the id within its bank. Ids the service generates
+ * are their own key (random, so unique everywhere). "/" never occurs in an id, so no key is two banks'.
+ */
+export function callerOperationKey(bankId: string, operationId: string): string {
+  return `${bankId}/${operationId}`;
+}

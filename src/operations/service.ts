@@ -6,7 +6,7 @@ import {
   releaseSignal,
 } from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
-import { newOperationId } from '../domain/ids.js';
+import { callerOperationKey, newOperationId } from '../domain/ids.js';
 import { conflict, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Database } from '../store/db.js';
@@ -15,6 +15,7 @@ import {
   findPendingFollowUp,
   finishOperation,
   getOperationById,
+  getOperationInBank,
   insertFollowUps,
   insertOperation,
   listOperations,
@@ -27,6 +28,7 @@ import { type RetainItem, stageItems } from '../store/retain-items.js';
 import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
+import { maintenanceFingerprint, retainFingerprint } from './fingerprint.js';
 import { stalledReason } from './stalled.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
@@ -39,6 +41,37 @@ const END_POLL_MS = 200;
 /** "has already completed", "has already failed", "has already been cancelled". */
 const alreadyEnded = (operationId: string, status: string) =>
   conflict(`operation ${operationId} has already ${status === 'cancelled' ? 'been cancelled' : status}`);
+
+/**
+ * The store's key and the caller's id of a new operation. An id the caller chose is keyed within its bank, so
+ * every bank has all ids to itself; a generated id is random and is its own key.
+ */
+export function operationIds(bankId: string, operationId: string | undefined) {
+  if (operationId === undefined) {
+    const id = newOperationId();
+    return { id, publicId: id };
+  }
+  return { id: callerOperationKey(bankId, operationId), publicId: operationId };
+}
+
+/**
+ * An id sent again must come with the request that first used it, as idempotency keys work elsewhere: the
+ * retry of a request gets its operation, other work under the same id is refused (and names nothing but the
+ * caller's own operation). Operations older than fingerprints are matched by type alone.
+ */
+export function assertSameRequest(row: OperationRow, type: OperationType, fingerprint: string): void {
+  if (row.type !== type) {
+    throw conflict(
+      `operation id ${row.public_id} is already used by a ${row.type} operation in this bank: choose a new id`,
+    );
+  }
+  if (row.request_fingerprint !== null && row.request_fingerprint !== fingerprint) {
+    throw conflict(
+      `operation id ${row.public_id} was already used for a request with other content; ` +
+        'send the same request to get its operation, or choose a new id',
+    );
+  }
+}
 
 export interface Submitted {
   operation: OperationView;
@@ -62,25 +95,27 @@ export class OperationService {
     private readonly config: Config,
     private readonly logger: Logger,
     /** Told about operations this service ends itself (the reconciler), as workflows tell their ends. */
-    private readonly onEnded?: (operation: OperationView) => Promise<void>,
+    private readonly onEnded?: (operation: OperationView, key: string) => Promise<void>,
   ) {}
 
   async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
-    const id = operationId ?? newOperationId();
-    annotateSpan({ operationId: id, bankId });
+    const ids = operationIds(bankId, operationId);
+    annotateSpan({ operationId: ids.publicId, bankId });
+    const fingerprint = retainFingerprint(items);
     const inserted = await this.db.transaction(async (tx) => {
       const result = await insertOperation(tx, {
-        id,
+        ...ids,
+        fingerprint,
         bankId,
         type: 'batch_retain',
         total: items.length,
         params: {},
-        workflowId: operationWorkflowId('batch_retain', bankId, id),
+        workflowId: operationWorkflowId('batch_retain', bankId, ids.publicId),
       });
-      if (result.created) await stageItems(tx, id, items);
+      if (result.created) await stageItems(tx, ids.id, items);
       return result;
     });
-    return this.afterInsert(inserted.row, inserted.created, bankId, 'batch_retain');
+    return this.afterInsert(inserted.row, inserted.created, 'batch_retain', fingerprint);
   }
 
   /** graph_update and regenerate_observations on request, with the caller's parameters. */
@@ -90,17 +125,19 @@ export class OperationService {
     params: Record<string, unknown>,
     operationId?: string,
   ): Promise<Submitted> {
-    const id = operationId ?? newOperationId();
-    annotateSpan({ operationId: id, bankId });
+    const ids = operationIds(bankId, operationId);
+    annotateSpan({ operationId: ids.publicId, bankId });
+    const fingerprint = maintenanceFingerprint(type, params);
     const inserted = await insertOperation(this.db, {
-      id,
+      ...ids,
+      fingerprint,
       bankId,
       type,
       total: 0,
       params,
-      workflowId: operationWorkflowId(type, bankId, id),
+      workflowId: operationWorkflowId(type, bankId, ids.publicId),
     });
-    return this.afterInsert(inserted.row, inserted.created, bankId, type);
+    return this.afterInsert(inserted.row, inserted.created, type, fingerprint);
   }
 
   /** Queues graph_update and regenerate_observations for the bank (deduplicated) and starts them. */
@@ -117,12 +154,8 @@ export class OperationService {
     }
   }
 
-  private async afterInsert(row: OperationRow, created: boolean, bankId: string, type: OperationType) {
-    if (!created && (row.bank_id !== bankId || row.type !== type)) {
-      throw conflict(
-        `operation id ${row.id} is already used by a ${row.type} operation in bank ${row.bank_id}`,
-      );
-    }
+  private async afterInsert(row: OperationRow, created: boolean, type: OperationType, fingerprint: string) {
+    if (!created) assertSameRequest(row, type, fingerprint);
     if (!isTerminal(row.status)) this.startInBackground(row);
     return { operation: toView(row), created };
   }
@@ -163,9 +196,8 @@ export class OperationService {
   }
 
   private async rowInBank(bankId: string, operationId: string): Promise<OperationRow> {
-    const row = await getOperationById(this.db, operationId);
-    if (!row || row.bank_id !== bankId)
-      throw notFound(`operation ${operationId} not found in bank ${bankId}`);
+    const row = await getOperationInBank(this.db, bankId, operationId);
+    if (!row) throw notFound(`operation ${operationId} not found in bank ${bankId}`);
     return row;
   }
 
@@ -308,7 +340,7 @@ export class OperationService {
       { operationId: row.id, bankId: row.bank_id, workflowStatus: status },
       'operation reconciled',
     );
-    if (ended) await this.onEnded?.(toView(ended));
+    if (ended) await this.onEnded?.(toView(ended), ended.id);
     return { row: ended ?? row };
   }
 

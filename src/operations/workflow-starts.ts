@@ -13,11 +13,11 @@ import { BANK_ID, OPERATION_STATUS, OPERATION_TYPE } from '../temporal/search-at
 function summaryOf(row: OperationRow): string {
   switch (row.type) {
     case 'batch_retain':
-      return `Retain ${row.total} documents into bank ${row.bank_id} (operation ${row.id})`;
+      return `Retain ${row.total} documents into bank ${row.bank_id} (operation ${row.public_id})`;
     case 'graph_update':
-      return `${row.params.full_rebuild ? 'Rebuild' : 'Update'} memory links of bank ${row.bank_id} (operation ${row.id})`;
+      return `${row.params.full_rebuild ? 'Rebuild' : 'Update'} memory links of bank ${row.bank_id} (operation ${row.public_id})`;
     case 'regenerate_observations':
-      return `Regenerate entity observations of bank ${row.bank_id} (operation ${row.id})`;
+      return `Regenerate entity observations of bank ${row.bank_id} (operation ${row.public_id})`;
   }
 }
 
@@ -50,6 +50,7 @@ export async function startOperationWorkflow(
   config: Config,
   row: OperationRow,
 ): Promise<void> {
+  // Workflows and their activities carry the store's key; callers see the public id (memo, summary).
   const base = { operationId: row.id, bankId: row.bank_id, bankConcurrency: config.bankConcurrency };
   const options: Omit<WorkflowStartOptions, 'args'> = {
     workflowId: row.workflow_id,
@@ -61,7 +62,7 @@ export async function startOperationWorkflow(
       { key: OPERATION_TYPE, value: row.type },
       { key: OPERATION_STATUS, value: row.status },
     ],
-    memo: { bankId: row.bank_id, operationId: row.id, type: row.type, total: row.total },
+    memo: { bankId: row.bank_id, operationId: row.public_id, type: row.type, total: row.total },
     // Shown at the top of the run in the Temporal UI.
     staticSummary: summaryOf(row),
   };

@@ -1,5 +1,4 @@
 import type { Sql } from './db.js';
-import { embeddingBits } from './embedding-bits.js';
 
 export interface PreparedEntity {
   id: string;
@@ -103,13 +102,16 @@ export interface MemoryView {
   created_at: string;
 }
 
-const MEMORY_SELECT = `SELECT m.id, m.bank_id, m.operation_id, m.document_id, m.text, m.context, m.occurred_at,
+// A memory names its operation by the id callers use (the store's key, unless the caller chose the id).
+export const MEMORY_SELECT = `SELECT m.id, m.bank_id,
+  coalesce((SELECT o.public_id FROM operations o WHERE o.id = m.operation_id), m.operation_id) AS operation_id,
+  m.document_id, m.text, m.context, m.occurred_at,
   m.metadata, m.tags, m.created_at,
   coalesce((SELECT array_agg(me.entity_id ORDER BY me.entity_id) FROM memory_entities me WHERE me.memory_id = m.id),
     '{}') AS entity_ids
   FROM memories m`;
 
-interface MemoryRow {
+export interface MemoryRow {
   id: string;
   bank_id: string;
   operation_id: string | null;
@@ -124,7 +126,7 @@ interface MemoryRow {
   score?: number;
 }
 
-function toMemoryView(r: MemoryRow): MemoryView {
+export function toMemoryView(r: MemoryRow): MemoryView {
   return {
     id: r.id,
     bank_id: r.bank_id,
@@ -162,7 +164,12 @@ export async function listMemories(
 ): Promise<{ memories: MemoryView[]; total: number }> {
   const where = ['m.bank_id = $1'];
   const params: unknown[] = [f.bankId];
-  if (f.operationId) where.push(`m.operation_id = $${params.push(f.operationId)}`);
+  if (f.operationId) {
+    const n = params.push(f.operationId);
+    where.push(
+      `m.operation_id = coalesce((SELECT o.id FROM operations o WHERE o.bank_id = $1 AND coalesce(o.public_id, o.id) = $${n}), $${n})`,
+    );
+  }
   if (f.documentId) where.push(`m.document_id = $${params.push(f.documentId)}`);
   const clause = where.join(' AND ');
   const [count] = await sql.query<{ n: number }>(
@@ -177,82 +184,4 @@ export async function listMemories(
     [...params, f.limit, f.offset],
   );
   return { memories: rows.map(toMemoryView), total: count?.n ?? 0 };
-}
-
-/** Full-text search, best first (PostgreSQL's ranking). */
-export async function recall(
-  sql: Sql,
-  bankId: string,
-  query: string,
-  limit: number,
-): Promise<(MemoryView & { score: number })[]> {
-  const rows = await sql.query<MemoryRow>(
-    `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS tsq)
-     SELECT r.*, s.score FROM (
-       SELECT m.id, ts_rank_cd(m.search, q.tsq) AS score FROM memories m, q
-       WHERE m.bank_id = $1 AND m.search @@ q.tsq ORDER BY score DESC, m.id LIMIT $3
-     ) s JOIN LATERAL (${MEMORY_SELECT} WHERE m.id = s.id) r ON true ORDER BY s.score DESC, s.id`,
-    [bankId, query, limit],
-  );
-  return rows.map((r) => ({ ...toMemoryView(r), score: Number(r.score) }));
-}
-
-/** How much similarity of meaning and full-text rank weigh in a hybrid recall score. */
-const MEANING_WEIGHT = 0.7;
-const TEXT_WEIGHT = 0.3;
-/** Memories ranked exactly by cosine similarity, per candidate wanted, after the signature preselection. */
-const PRESELECT_PER_CANDIDATE = 8;
-
-/**
- * Recall by meaning and words. Candidates by meaning: the bank's memories whose embedding signatures are
- * nearest the query's (Hamming distance, an index-only scan of `memories_embedding_bits`; see
- * embedding-bits.ts), the best of those by exact cosine similarity of the unit-length vectors. Candidates by
- * words: the best full-text matches. Each candidate is scored by its cosine similarity plus its full-text
- * rank (squashed into [0, 1)).
- */
-export async function recallHybrid(
-  sql: Sql,
-  bankId: string,
-  query: string,
-  vector: number[],
-  limit: number,
-): Promise<(MemoryView & { score: number })[]> {
-  const candidates = Math.max(limit * 4, 50);
-  const rows = await sql.query<MemoryRow>(
-    `WITH q AS (SELECT websearch_to_tsquery('english', $2) AS tsq, $4::real[] AS v),
-     near_bits AS (
-       SELECT m.id FROM memories m
-       WHERE m.bank_id = $1 AND m.embedding_bits IS NOT NULL AND length(m.embedding_bits) = length($8::bit varying)
-       ORDER BY bit_count(m.embedding_bits # $8::bit varying) LIMIT $9
-     ),
-     near AS (
-       SELECT m.id FROM memories m, q WHERE m.id IN (SELECT id FROM near_bits)
-       ORDER BY (SELECT sum(a * b) FROM unnest(m.embedding, q.v) AS t(a, b)) DESC LIMIT $5
-     ),
-     words AS (
-       SELECT m.id FROM memories m, q WHERE m.bank_id = $1 AND m.search @@ q.tsq
-       ORDER BY ts_rank_cd(m.search, q.tsq) DESC LIMIT $5
-     ),
-     scored AS (
-       SELECT m.id,
-         $6 * coalesce((SELECT sum(a * b) FROM unnest(m.embedding, q.v) AS t(a, b)), 0)
-         + $7 * (ts_rank_cd(m.search, q.tsq) / (ts_rank_cd(m.search, q.tsq) + 1)) AS score
-       FROM memories m, q WHERE m.id IN (SELECT id FROM near UNION SELECT id FROM words)
-       ORDER BY score DESC, m.id LIMIT $3
-     )
-     SELECT r.*, s.score FROM scored s JOIN LATERAL (${MEMORY_SELECT} WHERE m.id = s.id) r ON true
-     ORDER BY s.score DESC, s.id`,
-    [
-      bankId,
-      query,
-      limit,
-      `{${vector.join(',')}}`,
-      candidates,
-      MEANING_WEIGHT,
-      TEXT_WEIGHT,
-      embeddingBits(vector),
-      candidates * PRESELECT_PER_CANDIDATE,
-    ],
-  );
-  return rows.map((r) => ({ ...toMemoryView(r), score: Number(r.score) }));
 }

@@ -7,7 +7,12 @@ import {
 import type { Sql } from './db.js';
 
 export interface OperationRow {
+  /** The store's key (workflows, activities and staged items use it); unique across banks. */
   id: string;
+  /** The id callers see and use, unique within the bank (the key, unless the caller chose the id). */
+  public_id: string;
+  /** A hash of the request that created the operation (null for operations older than fingerprints). */
+  request_fingerprint: string | null;
   /** Submission order within the whole store: the bank queue admits waiting operations in this order. */
   seq: number;
   bank_id: string;
@@ -45,7 +50,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function toView(row: OperationRow): OperationView {
   return {
-    operation_id: row.id,
+    operation_id: row.public_id,
     bank_id: row.bank_id,
     type: row.type,
     status: row.status,
@@ -64,8 +69,8 @@ export function toView(row: OperationRow): OperationView {
   };
 }
 
-const LIST_COLUMNS =
-  'id, seq, bank_id, type, status, progress, total, created_at, started_at, completed_at, error, result, params, workflow_id';
+const LIST_COLUMNS = `id, coalesce(public_id, id) AS public_id, request_fingerprint, seq, bank_id, type, status,
+  progress, total, created_at, started_at, completed_at, error, result, params, workflow_id`;
 const COLUMNS = `${LIST_COLUMNS}, memory_ids`;
 
 /** The result as stored: a batch retain's memory ids go to their own column. */
@@ -83,7 +88,11 @@ export async function ensureBank(sql: Sql, bankId: string): Promise<void> {
 }
 
 export interface NewOperation {
+  /** The store's key. */
   id: string;
+  /** The id callers use, when it is not the key. */
+  publicId?: string;
+  fingerprint?: string | null;
   bankId: string;
   type: OperationType;
   total: number;
@@ -93,24 +102,54 @@ export interface NewOperation {
 }
 
 /**
- * Inserts the operation unless one with that id exists. `created` is false when it existed (an idempotent
- * retry, or a race with an identical submit: the loser waits for the winner's commit, then reads its row).
+ * Inserts the operation unless one with that key, or that id in its bank, exists. `created` is false when it
+ * existed (an idempotent retry, or a race with an identical submit: the loser waits for the winner's commit,
+ * then reads its row).
  */
 export async function insertOperation(
   sql: Sql,
   op: NewOperation,
+  initial: { status: 'pending' } | Completed = { status: 'pending' },
 ): Promise<{ row: OperationRow; created: boolean }> {
   await ensureBank(sql, op.bankId);
+  const publicId = op.publicId ?? op.id;
+  const stored = splitResult(initial.status === 'pending' ? null : initial.result);
+  const ended = initial.status === 'pending' ? null : 'now';
   const inserted = await sql.query<OperationRow>(
-    `INSERT INTO operations (id, bank_id, type, status, total, params, workflow_id, created_at)
-     VALUES ($1, $2, $3, 'pending', $4, $5::jsonb, $6, coalesce($7, clock_timestamp()))
-     ON CONFLICT (id) DO NOTHING RETURNING ${COLUMNS}`,
-    [op.id, op.bankId, op.type, op.total, JSON.stringify(op.params), op.workflowId, op.createdAt ?? null],
+    `INSERT INTO operations (id, public_id, request_fingerprint, bank_id, type, status, total, progress, params,
+       workflow_id, created_at, started_at, completed_at, result, memory_ids)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, coalesce($11, clock_timestamp()),
+       CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END,
+       CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END, $13::jsonb, $14::jsonb)
+     ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
+    [
+      op.id,
+      publicId === op.id ? null : publicId,
+      op.fingerprint ?? null,
+      op.bankId,
+      op.type,
+      initial.status,
+      op.total,
+      initial.status === 'pending' ? 0 : op.total,
+      JSON.stringify(op.params),
+      op.workflowId,
+      op.createdAt ?? null,
+      ended,
+      stored.result,
+      stored.memoryIds,
+    ],
   );
   if (inserted[0]) return { row: inserted[0], created: true };
-  const existing = await getOperationById(sql, op.id);
+  const existing =
+    (await getOperationInBank(sql, op.bankId, publicId)) ?? (await getOperationById(sql, op.id));
   if (!existing) throw new Error(`operation ${op.id} neither inserted nor found`);
   return { row: existing, created: false };
+}
+
+/** An operation that ends where it starts: a synchronous retain done in its request. */
+export interface Completed {
+  status: 'completed';
+  result: Record<string, unknown>;
 }
 
 /**
@@ -132,8 +171,22 @@ export async function insertFollowUps(sql: Sql, bankId: string, newId: () => str
   }
 }
 
+/** By the store's key (what workflows and activities carry). */
 export async function getOperationById(sql: Sql, id: string): Promise<OperationRow | undefined> {
   const rows = await sql.query<OperationRow>(`SELECT ${COLUMNS} FROM operations WHERE id = $1`, [id]);
+  return rows[0];
+}
+
+/** By the id callers use, within their bank: operations of other banks are never seen. */
+export async function getOperationInBank(
+  sql: Sql,
+  bankId: string,
+  publicId: string,
+): Promise<OperationRow | undefined> {
+  const rows = await sql.query<OperationRow>(
+    `SELECT ${COLUMNS} FROM operations WHERE bank_id = $1 AND coalesce(public_id, id) = $2`,
+    [bankId, publicId],
+  );
   return rows[0];
 }
 

@@ -24,12 +24,13 @@ export interface DispatcherDeps {
  */
 export function createWebhookDispatcher(deps: DispatcherDeps) {
   const { db, client, calls, config, logger } = deps;
-  return async function dispatchOperationEnded(operation: OperationView): Promise<void> {
+  /** `key` is the operation's key in the store: event ids derive from it, so no two banks' events share one. */
+  return async function dispatchOperationEnded(operation: OperationView, key: string): Promise<void> {
     const type = eventTypeOf(operation.status);
     if (!type) return;
     const webhooks = await listSubscribedWebhooks(db, operation.bank_id, type);
     if (webhooks.length === 0) return;
-    const eventId = webhookEventId(operation.operation_id, type);
+    const eventId = webhookEventId(key, type);
     const payload = JSON.stringify({
       id: eventId,
       type,

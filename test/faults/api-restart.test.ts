@@ -57,9 +57,10 @@ afterAll(() =>
 );
 
 const progressInStore = async (operationId: string) => {
-  const [row] = await db.query<{ progress: number }>('SELECT progress FROM operations WHERE id = $1', [
-    operationId,
-  ]);
+  const [row] = await db.query<{ progress: number }>(
+    'SELECT progress FROM operations WHERE coalesce(public_id, id) = $1',
+    [operationId],
+  );
   return row?.progress ?? -1;
 };
 

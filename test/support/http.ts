@@ -39,11 +39,12 @@ export async function waitForOperation(
   bankId: string,
   operationId: string,
   timeoutMs = 90_000,
+  headers: Record<string, string> = {},
 ) {
   const seen: number[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const { status, body } = await http(base, 'GET', operationPath(bankId, operationId));
+    const { status, body } = await http(base, 'GET', operationPath(bankId, operationId), undefined, headers);
     expect(status).toBe(200);
     seen.push(body.progress);
     if (TERMINAL.includes(body.status)) return { operation: body, progressSeen: seen };

@@ -1,13 +1,17 @@
 import { Hono } from 'hono';
+import { operationWorkflowId } from '../../../workflows/definitions.js';
 import { newOperationId } from '../../domain/ids.js';
 import { conflict, notFound, tooLarge, workFailed } from '../../errors.js';
 import { embedQuery } from '../../models/query.js';
-import type { OperationView } from '../../operations/types.js';
+import { retainFingerprint } from '../../operations/fingerprint.js';
+import { assertSameRequest, operationIds } from '../../operations/service.js';
+import { isTerminal, type OperationView } from '../../operations/types.js';
 import { prepareItems } from '../../retain/prepare.js';
 import { linksOf } from '../../store/graph.js';
-import { getMemory, listMemories, recall, recallHybrid, writeMemories } from '../../store/memories.js';
-import { ensureBank } from '../../store/operations.js';
-import type { RetainItem } from '../../store/retain-items.js';
+import { getMemory, listMemories, writeMemories } from '../../store/memories.js';
+import { ensureBank, getOperationInBank, insertOperation, toView } from '../../store/operations.js';
+import { recallByMeaningAndWords, recallByWords } from '../../store/recall.js';
+import type { RetainItem, StagedItem } from '../../store/retain-items.js';
 import type { AppDeps } from '../deps.js';
 import {
   bankParams,
@@ -43,20 +47,25 @@ export function memoryRoutes(deps: AppDeps) {
         );
       }
       const { chat, embeddings } = deps.config.models;
-      if (chat || embeddings) {
-        const operation = await retainThroughOperation(deps, bank_id, body.items, body.operation_id);
-        if (operation.status !== 'completed') return c.json(operation, 202);
-        const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
-        return c.json({
-          bank_id,
-          items_count: body.items.length,
-          memory_ids: result.memory_ids,
-          failed_items: result.failed_items,
-          operation_id: operation.operation_id,
-        });
+      const operation =
+        chat || embeddings
+          ? await retainThroughOperation(deps, bank_id, body.items, body.operation_id)
+          : body.operation_id
+            ? await retainNowAsOperation(deps, bank_id, body.items, body.operation_id)
+            : undefined;
+      if (!operation) {
+        const memoryIds = await retainNow(deps, bank_id, body.items);
+        return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
       }
-      const memoryIds = await retainNow(deps, bank_id, body.items);
-      return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
+      if (operation.status !== 'completed') return c.json(operation, 202);
+      const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
+      return c.json({
+        bank_id,
+        items_count: body.items.length,
+        memory_ids: result.memory_ids,
+        failed_items: result.failed_items,
+        operation_id: operation.operation_id,
+      });
     })
     .get('/', async (c) => {
       const { bank_id } = validate(bankParams, c.req.param(), 'path');
@@ -76,8 +85,8 @@ export function memoryRoutes(deps: AppDeps) {
       const limit = body.limit ?? 10;
       const vector = await embedQuery(deps.config.models, body.query, deps.logger);
       const results = vector
-        ? await recallHybrid(deps.db, bank_id, body.query, vector, limit)
-        : await recall(deps.db, bank_id, body.query, limit);
+        ? await recallByMeaningAndWords(deps.db, bank_id, body.query, vector, limit)
+        : await recallByWords(deps.db, bank_id, body.query, limit);
       return c.json({ bank_id, query: body.query, results });
     })
     .get('/:memory_id', async (c) => {
@@ -107,17 +116,76 @@ async function retainThroughOperation(
   operationId: string | undefined,
 ): Promise<OperationView> {
   const { operation } = await deps.operations.submitBatchRetain(bankId, items, operationId);
-  const { operation_id: id } = operation;
-  const ended = await deps.operations.waitForEnd(bankId, id, deps.config.models.syncRetainWaitMs);
+  return waitForRetain(deps, operation);
+}
+
+/** A synchronous retain's operation once it ended, or as it stands after HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS. */
+async function waitForRetain(deps: AppDeps, operation: OperationView): Promise<OperationView> {
+  const { operation_id: id, bank_id: bankId } = operation;
+  const ended = isTerminal(operation.status)
+    ? operation
+    : await deps.operations.waitForEnd(bankId, id, deps.config.models.syncRetainWaitMs);
   if (ended.status === 'failed') throw workFailed(`retain failed (operation ${id}): ${ended.error}`);
   if (ended.status === 'cancelled') throw conflict(`operation ${id} was cancelled before it finished`);
   return ended;
 }
 
-/** Small batches are retained in the request, in one transaction; follow-up work is queued as for async. */
-async function retainNow(deps: AppDeps, bankId: string, items: RetainItem[]): Promise<string[]> {
-  const operationId = `sync-${newOperationId()}`;
-  const staged = items.map((item, index) => ({
+/**
+ * A synchronous retain with the caller's `operation_id` and no model provider: retained in the request like
+ * any small batch, and recorded as a completed `batch_retain` operation in the same transaction as its
+ * memories. The same request sent again (a client's retry) answers that operation's memories and writes
+ * nothing; other content under the same id is refused (409), as for an async retain.
+ */
+async function retainNowAsOperation(
+  deps: AppDeps,
+  bankId: string,
+  items: RetainItem[],
+  operationId: string,
+): Promise<OperationView> {
+  const fingerprint = retainFingerprint(items);
+  const earlier = await getOperationInBank(deps.db, bankId, operationId);
+  if (earlier) {
+    assertSameRequest(earlier, 'batch_retain', fingerprint);
+    return waitForRetain(deps, toView(earlier));
+  }
+  const { id } = operationIds(bankId, operationId);
+  const prepared = await prepareItems(deps.extraction, bankId, id, staged(items));
+  const result = {
+    memory_ids: prepared.memories.map((m) => m.id),
+    items_count: items.length,
+    memories_count: prepared.memories.length,
+    entities_count: new Set(prepared.memories.flatMap((m) => m.entityIds)).size,
+    failed_items: [...prepared.failures].map(([index, reason]) => ({ index, reason })),
+  };
+  const { row, created } = await deps.db.transaction(async (tx) => {
+    const inserted = await insertOperation(
+      tx,
+      {
+        id,
+        publicId: operationId,
+        fingerprint,
+        bankId,
+        type: 'batch_retain',
+        total: items.length,
+        params: {},
+        workflowId: operationWorkflowId('batch_retain', bankId, operationId),
+      },
+      { status: 'completed', result },
+    );
+    // A racing twin committed first: its memories are these (same ids), already written.
+    if (inserted.created) await writeMemories(tx, bankId, id, prepared.memories, prepared.entities);
+    return inserted;
+  });
+  if (!created) {
+    assertSameRequest(row, 'batch_retain', fingerprint);
+    return waitForRetain(deps, toView(row));
+  }
+  await deps.operations.scheduleFollowUps(bankId);
+  return toView(row);
+}
+
+function staged(items: RetainItem[]): StagedItem[] {
+  return items.map((item, index) => ({
     item_index: index,
     content: item.content,
     context: item.context ?? null,
@@ -126,7 +194,12 @@ async function retainNow(deps: AppDeps, bankId: string, items: RetainItem[]): Pr
     metadata: item.metadata ?? null,
     tags: item.tags ?? null,
   }));
-  const prepared = await prepareItems(deps.extraction, bankId, operationId, staged);
+}
+
+/** Small batches are retained in the request, in one transaction; follow-up work is queued as for async. */
+async function retainNow(deps: AppDeps, bankId: string, items: RetainItem[]): Promise<string[]> {
+  const operationId = `sync-${newOperationId()}`;
+  const prepared = await prepareItems(deps.extraction, bankId, operationId, staged(items));
   await deps.db.transaction(async (tx) => {
     await ensureBank(tx, bankId);
     await writeMemories(tx, bankId, operationId, prepared.memories, prepared.entities);
