@@ -1,9 +1,11 @@
 /** Failures a caller can act on; the API maps each to one HTTP status and a stable code. */
 export class ServiceError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 502 | 503,
     readonly code: string,
     message: string,
+    /** Sent as Retry-After: when a retry may succeed (a limit that frees up, a service at capacity). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -15,4 +17,7 @@ export const conflict = (message: string) => new ServiceError(409, 'conflict', m
 export const tooLarge = (message: string) => new ServiceError(413, 'payload_too_large', message);
 /** The work itself failed (with a model provider: most often the provider refused it). */
 export const workFailed = (message: string) => new ServiceError(502, 'operation_failed', message);
-export const unavailable = (message: string) => new ServiceError(503, 'unavailable', message);
+export const unavailable = (message: string, retryAfterSeconds?: number) =>
+  new ServiceError(503, 'unavailable', message, retryAfterSeconds);
+export const tooMany = (message: string, retryAfterSeconds: number) =>
+  new ServiceError(429, 'too_many_requests', message, retryAfterSeconds);
