@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './api/app.js';
-import { guardRequestBodies, LINGER_MS } from './api/body-guard.js';
+import { guardRequestBodies, LINGER_BYTES, LINGER_MS } from './api/body-guard.js';
 import type { Config } from './config.js';
 import { createHealthCheck } from './health.js';
 import type { Logger } from './logger.js';
@@ -180,7 +180,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           timeoutMs: config.limits.bodyTimeoutMs,
           minBytesPerSecond: config.limits.bodyMinBytesPerSecond,
           lingerMs: LINGER_MS,
-          lingerBytes: config.maxBodyBytes,
+          lingerBytes: Math.max(config.maxBodyBytes, LINGER_BYTES),
         });
       });
       stops.push(

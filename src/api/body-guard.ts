@@ -12,8 +12,10 @@ export interface BodyGuardOptions {
   lingerBytes: number;
 }
 
-/** A body still arriving after its answer is discarded for this long at most. */
+/** A body still arriving after its answer is discarded for this long at most... */
 export const LINGER_MS = 10_000;
+/** ...and up to this many bytes (or the body limit, when that is larger). */
+export const LINGER_BYTES = 64 * 1024 * 1024;
 
 /** How often the pace of a body is checked; the minimum rate holds over each such window. */
 export const BODY_RATE_WINDOW_MS = 10_000;
@@ -97,6 +99,10 @@ function linger(req: IncomingMessage, options: BodyGuardOptions): void {
   };
   const timer = setTimeout(close, options.lingerMs);
   timer.unref();
+  // The answer is out: nobody needs the body any more, and a reader that stopped pulling (a web stream the
+  // route gave up on) would otherwise keep it paused.
+  req.removeAllListeners('data');
+  req.removeAllListeners('readable');
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
     if (discarded > options.lingerBytes) close();
