@@ -2,8 +2,11 @@ import { ServiceError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { isTerminal, type OperationView } from '../operations/types.js';
 
-/** What a watcher hears: the operation's latest state, or that it is gone (deleted with its bank). */
-export type OperationUpdate = { operation: OperationView } | { gone: true };
+/**
+ * What a watcher hears: the operation's latest state (with its JSON, made once for every stream), or that it
+ * is gone (deleted with its bank).
+ */
+export type OperationUpdate = { operation: OperationView; data: string } | { gone: true };
 type Listener = (update: OperationUpdate) => void;
 
 interface Watch {
@@ -66,7 +69,8 @@ export class OperationWatches {
 
   private async read(bankId: string, operationId: string): Promise<OperationUpdate | undefined> {
     try {
-      return { operation: await this.load(bankId, operationId) };
+      const operation = await this.load(bankId, operationId);
+      return { operation, data: JSON.stringify(operation) };
     } catch (error) {
       if (error instanceof ServiceError && error.status === 404) return { gone: true };
       this.logger.warn({ err: error, operationId }, 'event stream poll failed; retrying');

@@ -108,8 +108,8 @@ function serveStream(out: ServerResponse, options: StreamOptions): void {
   };
   const send = (text: string) => {
     if (out.destroyed || out.writableEnded) return;
-    out.write(text);
-    heartbeat.refresh();
+    // Checked before writing, so one large event (a big batch's terminal state) always goes out; what
+    // decides is whether the client is still taking what was sent before.
     if (out.writableLength > options.maxBufferBytes) {
       logger.info(
         { operationId: first.operation_id, buffered: out.writableLength },
@@ -117,7 +117,10 @@ function serveStream(out: ServerResponse, options: StreamOptions): void {
       );
       cleanUp();
       out.destroy();
+      return;
     }
+    out.write(text);
+    heartbeat.refresh();
   };
   const finish = () => {
     cleanUp();
@@ -127,10 +130,9 @@ function serveStream(out: ServerResponse, options: StreamOptions): void {
     out.once('close', () => clearTimeout(cutOff));
     out.end();
   };
-  const deliver = (current: OperationView) => {
+  const deliver = (current: OperationView, data = JSON.stringify(current)) => {
     if (ended) return;
     const id = eventIdOf(current);
-    const data = JSON.stringify(current);
     // Newer state, or a change that keeps status and progress (a total learnt while running).
     if (id > lastId || (id === lastId && lastData !== undefined && data !== lastData)) {
       send(`event: operation\nid: ${id}\ndata: ${data}\n\n`);
@@ -158,6 +160,6 @@ function serveStream(out: ServerResponse, options: StreamOptions): void {
   if (ended) return;
   unsubscribe = options.subscribe((update) => {
     if ('gone' in update) finish();
-    else deliver(update.operation);
+    else deliver(update.operation, update.data);
   });
 }
