@@ -17,6 +17,17 @@ const envSchema = z.object({
     .int()
     .positive()
     .default(64 * 1024 * 1024),
+  // Connections one client can hold: event streams, and how long a request body may take to arrive.
+  HINDSIGHT_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(100_000).default(1000),
+  HINDSIGHT_MAX_EVENT_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(100),
+  HINDSIGHT_EVENT_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  HINDSIGHT_EVENT_STREAM_MAX_BUFFER_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(256 * 1024),
+  HINDSIGHT_BODY_TIMEOUT_MS: z.coerce.number().int().min(1000).max(3_600_000).default(600_000),
+  HINDSIGHT_BODY_MIN_BYTES_PER_SECOND: z.coerce.number().int().min(0).max(1_000_000_000).default(1024),
   HINDSIGHT_BANK_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(2),
   HINDSIGHT_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(250),
   HINDSIGHT_CHUNK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
@@ -69,6 +80,7 @@ export interface Config {
   port: number;
   logLevel: Env['HINDSIGHT_LOG_LEVEL'];
   maxBodyBytes: number;
+  limits: ConnectionLimitsConfig;
   bankConcurrency: number;
   chunkSize: number;
   chunkConcurrency: number;
@@ -102,6 +114,21 @@ export interface Config {
      */
     deploymentVersion: { deploymentName: string; buildId: string } | undefined;
   };
+}
+
+export interface ConnectionLimitsConfig {
+  /** Event streams open at once in this process (503 past it). */
+  maxEventStreams: number;
+  /** Event streams open at once per API key, or per client address without keys (429 past it). */
+  maxEventStreamsPerClient: number;
+  /** An idle event stream gets a `: ping` comment this often. */
+  eventStreamHeartbeatMs: number;
+  /** An event stream whose unsent bytes pass this (its client stopped reading) is dropped. */
+  eventStreamMaxBufferBytes: number;
+  /** A request body must have arrived this long after the request started (408 past it). */
+  bodyTimeoutMs: number;
+  /** A request body slower than this over a 10 s window is cut off with 408 (0: no minimum). */
+  bodyMinBytesPerSecond: number;
 }
 
 export interface ProviderEndpoint {
@@ -182,6 +209,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.HINDSIGHT_PORT,
     logLevel: e.HINDSIGHT_LOG_LEVEL,
     maxBodyBytes: e.HINDSIGHT_MAX_BODY_BYTES,
+    limits: {
+      maxEventStreams: e.HINDSIGHT_MAX_EVENT_STREAMS,
+      maxEventStreamsPerClient: e.HINDSIGHT_MAX_EVENT_STREAMS_PER_CLIENT,
+      eventStreamHeartbeatMs: e.HINDSIGHT_EVENT_STREAM_HEARTBEAT_MS,
+      eventStreamMaxBufferBytes: e.HINDSIGHT_EVENT_STREAM_MAX_BUFFER_BYTES,
+      bodyTimeoutMs: e.HINDSIGHT_BODY_TIMEOUT_MS,
+      bodyMinBytesPerSecond: e.HINDSIGHT_BODY_MIN_BYTES_PER_SECOND,
+    },
     bankConcurrency: e.HINDSIGHT_BANK_CONCURRENCY,
     chunkSize: e.HINDSIGHT_CHUNK_SIZE,
     chunkConcurrency: e.HINDSIGHT_CHUNK_CONCURRENCY,

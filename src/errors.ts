@@ -4,9 +4,11 @@
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 502 | 503,
     readonly code: string,
     message: string,
+    /** Sent as Retry-After: when a retry may succeed (a limit that frees up, a service at capacity). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
@@ -18,4 +20,7 @@ export const conflict = (message: string) => new ApiError(409, 'conflict', messa
 export const tooLarge = (message: string) => new ApiError(413, 'payload_too_large', message);
 /** The work itself failed (with a model provider: most often the provider refused it). */
 export const workFailed = (message: string) => new ApiError(502, 'operation_failed', message);
-export const unavailable = (message: string) => new ApiError(503, 'unavailable', message);
+export const unavailable = (message: string, retryAfterSeconds?: number) =>
+  new ApiError(503, 'unavailable', message, retryAfterSeconds);
+export const tooMany = (message: string, retryAfterSeconds: number) =>
+  new ApiError(429, 'too_many_requests', message, retryAfterSeconds);

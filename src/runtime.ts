@@ -1,8 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
+import type { Server } from 'node:http';
 import { join } from 'node:path';
 import { type ServerType, serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { createApp } from './api/app.js';
+import { guardRequestBodies, LINGER_BYTES, LINGER_MS } from './api/body-guard.js';
 import type { Config } from './config.js';
 import { createHealthCheck } from './health.js';
 import type { Logger } from './logger.js';
@@ -178,7 +180,17 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       const health = createHealthCheck({ db, connection, calls, worker });
       const app = createApp({ db, operations, extraction, config, logger, health });
       const server = await new Promise<ServerType>((resolve) => {
-        const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+        // Bodies left unread by an answer are drained by guardRequestBodies, with its own bounds.
+        const s = serve(
+          { fetch: app.fetch, port: config.port, hostname: config.host, autoCleanupIncoming: false },
+          () => resolve(s),
+        );
+        guardRequestBodies(s as Server, {
+          timeoutMs: config.limits.bodyTimeoutMs,
+          minBytesPerSecond: config.limits.bodyMinBytesPerSecond,
+          lingerMs: LINGER_MS,
+          lingerBytes: Math.max(config.maxBodyBytes, LINGER_BYTES),
+        });
       });
       stops.push(
         () =>

@@ -14,6 +14,7 @@ export function errorBody(code: string, message: string) {
 export function handleError(logger: Logger, storage: StorageWatch) {
   return (error: Error, c: Context) => {
     if (error instanceof ApiError) {
+      if (error.retryAfterSeconds !== undefined) c.header('Retry-After', String(error.retryAfterSeconds));
       return c.json(errorBody(error.code, error.message), error.status as ContentfulStatusCode);
     }
     if (error instanceof HTTPException) {

@@ -52,6 +52,7 @@ interface ResponseDoc {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
+  headers?: Record<string, string>;
 }
 
 export interface RouteDoc {
@@ -78,6 +79,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   403: 'The API key may not access this bank (`forbidden`)',
   404: 'No such resource in this bank (`not_found`)',
   409: 'Conflicts with the current state (`conflict`)',
+  408: 'The request body arrived too slowly or not within the body timeout; the connection is closed (`request_timeout`)',
   413: 'Request too large (`payload_too_large`)',
   502: 'The operation the request waited for failed; the message says why (`operation_failed`)',
   503: 'A backing service is unavailable; retry shortly (`unavailable`)',
@@ -93,6 +95,8 @@ function errors(...statuses: number[]): Record<number, ResponseDoc> {
 }
 
 const json = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema });
+
+const RETRY_AFTER = { 'Retry-After': 'Seconds to wait before opening the stream again' };
 
 export const ROUTES: RouteDoc[] = [
   // ---- operations
@@ -153,7 +157,8 @@ export const ROUTES: RouteDoc[] = [
       'Sends the current state at once, then an `operation` event (`data`: the operation JSON) for every ' +
       'change of status or progress (at most a few a second), and closes after the terminal state. Event ids ' +
       'grow with the state (status rank × 10⁹ + progress), so reconnecting with `Last-Event-ID` resumes with ' +
-      'newer states only.',
+      'newer states only. An idle stream gets a `: ping` comment every HINDSIGHT_EVENT_STREAM_HEARTBEAT_MS ' +
+      '(15 s); a stream whose client stops reading is dropped once 256 KiB wait to be sent.',
     params: operationParams,
     headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
     responses: {
@@ -171,6 +176,20 @@ export const ROUTES: RouteDoc[] = [
         }),
       },
       ...errors(400, 404),
+      429: {
+        description:
+          'This API key (or client address, without keys) already holds HINDSIGHT_MAX_EVENT_STREAMS_PER_CLIENT ' +
+          'open streams, 100 by default (`too_many_requests`)',
+        schema: errorSchema,
+        headers: RETRY_AFTER,
+      },
+      503: {
+        description:
+          'The process holds HINDSIGHT_MAX_EVENT_STREAMS open streams, 1000 by default (`unavailable`), or a ' +
+          'backing service is unavailable',
+        schema: errorSchema,
+        headers: RETRY_AFTER,
+      },
     },
   },
   // ---- memories
@@ -438,11 +457,25 @@ function parameters(route: RouteDoc) {
 }
 
 function operationObject(route: RouteDoc) {
+  // Every body is bounded in time at the server (HINDSIGHT_BODY_TIMEOUT_MS, HINDSIGHT_BODY_MIN_BYTES_PER_SECOND).
+  const documented = route.body
+    ? { ...route.responses, 408: { description: ERROR_DESCRIPTIONS[408]!, schema: errorSchema } }
+    : route.responses;
   const responses = Object.fromEntries(
-    Object.entries(route.responses).map(([status, r]) => [
+    Object.entries(documented).map(([status, r]) => [
       status,
       {
         description: r.description,
+        ...(r.headers
+          ? {
+              headers: Object.fromEntries(
+                Object.entries(r.headers).map(([name, description]) => [
+                  name,
+                  { description, schema: { type: 'integer' } },
+                ]),
+              ),
+            }
+          : {}),
         ...(r.schema
           ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } }
           : {}),
