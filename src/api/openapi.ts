@@ -352,7 +352,8 @@ export const ROUTES: RouteDoc[] = [
     path: '/docs',
     tag: 'Service',
     summary: 'Interactive API reference (HTML)',
-    description: 'Swagger UI: **Authorize** takes an API key, which "Try it out" then sends.',
+    description:
+      'Swagger UI: **Authorize** takes an API key, which "Try it out" then sends. `/docs/` redirects here.',
     open: true,
     responses: { 200: { description: 'HTML page', contentType: 'text/html', schema: z.string() } },
   },
@@ -490,7 +491,8 @@ export function openApiDocument(): Record<string, unknown> {
         'durable Temporal workflows. Errors answer `{ "error": { "code", "message" } }`. ' +
         `Operation statuses: ${OPERATION_STATUSES.join(', ')}.`,
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // No jsonSchemaDialect: the default (OpenAPI 3.1's own dialect of JSON Schema 2020-12) is what the schemas
+    // are, and Swagger UI warns in red about any other value.
     servers: [{ url: '/' }],
     tags: [
       { name: 'Operations', description: 'Long-running work, each backed by one Temporal workflow' },
