@@ -75,7 +75,9 @@ const BANK = '/v1/default/banks/{bank_id}';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names each offending field (`invalid_request`)',
   401: 'Missing or unknown API key (`unauthorized`)',
-  403: 'The API key may not access this bank (`forbidden`)',
+  403:
+    'The API key may not access this bank, or a server without API keys on loopback was addressed by a ' +
+    'name not in HINDSIGHT_ALLOWED_HOSTS (`forbidden`)',
   404: 'No such resource in this bank (`not_found`)',
   409: 'Conflicts with the current state (`conflict`)',
   413: 'Request too large (`payload_too_large`)',

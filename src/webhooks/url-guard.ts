@@ -115,7 +115,10 @@ export function addressKind(address: string): AddressKind {
   const family = isIP(bare);
   if (family === 0) return 'forbidden'; // not an address at all: refuse rather than guess
   if (family === 4) return kindOf(bare, 'ipv4');
-  return embeddedIpv4(bare).reduce((kind, v4) => stricter(kind, kindOf(v4, 'ipv4')), kindOf(bare, 'ipv6'));
+  return embeddedIpv4(bare).reduce<AddressKind>(
+    (kind, v4) => stricter(kind, kindOf(v4, 'ipv4')),
+    kindOf(bare, 'ipv6'),
+  );
 }
 
 /** Loopback, private, link-local, carrier-grade NAT, multicast and reserved addresses. */
