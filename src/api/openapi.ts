@@ -216,6 +216,16 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: `${BANK}/memories/recall`,
+    tag: 'Memories',
+    summary: 'Not allowed: recall is a POST',
+    description:
+      'Answers 405 `method_not_allowed` with `Allow: POST`, rather than looking for a memory named recall.',
+    params: bankParams,
+    responses: { 405: json('Use POST (`method_not_allowed`)', errorSchema) },
+  },
+  {
+    method: 'get',
     path: `${BANK}/memories/{memory_id}`,
     tag: 'Memories',
     summary: 'Get one memory',

@@ -230,6 +230,9 @@ describe('the OpenAPI document', () => {
     expect((await call('delete', W, w)).status).toBe(204);
     expect((await call('get', W, w)).status).toBe(404);
 
+    const wrongMethod = await call('get', `${B}/memories/recall`, `${b}/memories/recall`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body.error.message).toContain('POST');
     const metrics = await call('get', '/metrics', '/metrics');
     expect(metrics.body).toContain('hindsight_operations');
 
