@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
 import { metrics } from '../src/metrics.js';
@@ -61,13 +62,27 @@ export function createWebhookActivities(deps: { db: Database; config: Config; lo
         nextAttemptAt: outcome.refused ? null : new Date(Date.now() + delay),
         final: outcome.refused,
       });
-      logger.info(
-        { webhookId: input.webhookId, eventId: input.eventId, attempt, statusCode: outcome.statusCode },
-        'webhook delivery attempt failed',
+      const reason = outcome.error ?? 'delivery failed';
+      logger.warn(
+        {
+          webhookId: input.webhookId,
+          deliveryId: delivery.delivery_id,
+          eventId: input.eventId,
+          attempt,
+          statusCode: outcome.statusCode,
+          reason,
+          retryInMs: outcome.refused ? null : delay,
+        },
+        `webhook ${input.webhookId} delivery attempt ${attempt} failed: ${reason}`,
       );
-      const message = outcome.error ?? 'delivery failed';
-      if (outcome.refused) throw ApplicationFailure.nonRetryable(message, 'WebhookAddressRefused');
-      throw ApplicationFailure.retryable(message, 'WebhookDeliveryFailed');
+      // Benign: the line above is the whole story of a receiver that is down. Otherwise the SDK logs each
+      // attempt as a multi-line warning with the stack and the task token, hundreds of times an hour.
+      throw ApplicationFailure.create({
+        message: reason,
+        type: outcome.refused ? 'WebhookAddressRefused' : 'WebhookDeliveryFailed',
+        nonRetryable: outcome.refused,
+        category: ApplicationFailureCategory.BENIGN,
+      });
     },
     markWebhookDeliveryFailed: (input: { webhookId: string; eventId: string; error: string }) =>
       markDeliveryFailed(db, input.webhookId, input.eventId, input.error),

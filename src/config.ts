@@ -33,6 +33,7 @@ const envSchema = z.object({
   HINDSIGHT_CHUNK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   HINDSIGHT_EXTRACTION_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_EXTRACTION_THREADS),
   HINDSIGHT_API_KEYS: z.string().default(''),
+  HINDSIGHT_ALLOWED_HOSTS: z.string().default(''),
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK: z.stringbool().default(false),
   HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
@@ -88,6 +89,11 @@ export interface Config {
   extractionThreads: number;
   /** key -> banks it may touch (null: all banks). Empty map: no authentication. */
   apiKeys: Map<string, string[] | null>;
+  /**
+   * Host names a keyless API on loopback answers besides the loopback ones (`*`: any); see
+   * src/api/host-check.ts.
+   */
+  allowedHosts: string[];
   /** Non-public networks webhooks may reach (link-local and metadata addresses never). */
   webhookNetworks: WebhookNetworks;
   /** First retry delay of a failed webhook delivery; later ones double up to an hour. */
@@ -222,6 +228,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     chunkConcurrency: e.HINDSIGHT_CHUNK_CONCURRENCY,
     extractionThreads: e.HINDSIGHT_EXTRACTION_THREADS,
     apiKeys: parseApiKeys(e.HINDSIGHT_API_KEYS),
+    allowedHosts: e.HINDSIGHT_ALLOWED_HOSTS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
     webhookNetworks: e.HINDSIGHT_WEBHOOK_ALLOW_PRIVATE
       ? 'private'
       : e.HINDSIGHT_WEBHOOK_ALLOW_LOOPBACK

@@ -9,6 +9,7 @@ import { apiKeyAuth } from './auth.js';
 import { compressJson } from './compress.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
+import { isLoopbackBind, loopbackHostCheck } from './host-check.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
@@ -32,6 +33,10 @@ export function createApp(deps: AppDeps) {
   });
   app.use('*', httpMetrics.registerMetrics);
   app.use('*', compressJson());
+  // Without keys, a loopback server is open to any web page that rebinds a name of its own to 127.0.0.1.
+  if (deps.config.apiKeys.size === 0 && isLoopbackBind(deps.config.host)) {
+    app.use('*', loopbackHostCheck(deps.config.allowedHosts));
+  }
   app.use('*', apiKeyAuth(deps.config.apiKeys));
   // Every body is read into memory, so the cap holds for every route, not only retain.
   app.use(

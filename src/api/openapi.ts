@@ -76,7 +76,9 @@ const BANK = '/v1/default/banks/{bank_id}';
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Invalid request: the message names each offending field (`invalid_request`)',
   401: 'Missing or unknown API key (`unauthorized`)',
-  403: 'The API key may not access this bank (`forbidden`)',
+  403:
+    'The API key may not access this bank, or a server without API keys on loopback was addressed by a ' +
+    'name not in HINDSIGHT_ALLOWED_HOSTS (`forbidden`)',
   404: 'No such resource in this bank (`not_found`)',
   409: 'Conflicts with the current state (`conflict`)',
   408: 'The request body arrived too slowly or not within the body timeout; the connection is closed (`request_timeout`)',
@@ -241,6 +243,16 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'get',
+    path: `${BANK}/memories/recall`,
+    tag: 'Memories',
+    summary: 'Not allowed: recall is a POST',
+    description:
+      'Answers 405 `method_not_allowed` with `Allow: POST`, rather than looking for a memory named recall.',
+    params: bankParams,
+    responses: { 405: json('Use POST (`method_not_allowed`)', errorSchema) },
+  },
+  {
+    method: 'get',
     path: `${BANK}/memories/{memory_id}`,
     tag: 'Memories',
     summary: 'Get one memory',
@@ -379,7 +391,8 @@ export const ROUTES: RouteDoc[] = [
     path: '/docs',
     tag: 'Service',
     summary: 'Interactive API reference (HTML)',
-    description: 'Swagger UI: **Authorize** takes an API key, which "Try it out" then sends.',
+    description:
+      'Swagger UI: **Authorize** takes an API key, which "Try it out" then sends. `/docs/` redirects here.',
     open: true,
     responses: { 200: { description: 'HTML page', contentType: 'text/html', schema: z.string() } },
   },
@@ -531,7 +544,8 @@ export function openApiDocument(): Record<string, unknown> {
         'durable Temporal workflows. Errors answer `{ "error": { "code", "message" } }`. ' +
         `Operation statuses: ${OPERATION_STATUSES.join(', ')}.`,
     },
-    jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
+    // No jsonSchemaDialect: the default (OpenAPI 3.1's own dialect of JSON Schema 2020-12) is what the schemas
+    // are, and Swagger UI warns in red about any other value.
     servers: [{ url: '/' }],
     tags: [
       { name: 'Operations', description: 'Long-running work, each backed by one Temporal workflow' },

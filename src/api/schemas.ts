@@ -29,9 +29,9 @@ export const entityParams = bankParams.extend({ entity_id: idSchema });
 const intParam = (min: number, max: number, fallback: number) => {
   const schema = z
     .string()
-    .regex(/^\d{1,9}$/, 'must be a whole number')
+    .regex(/^\d+$/, 'must be a whole number')
     .transform(Number)
-    .pipe(z.number().int().min(min).max(max))
+    .pipe(z.number().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
     .optional()
     .transform((v) => v ?? fallback);
   queryIntegers.set(schema, { minimum: min, maximum: max, default: fallback });

@@ -9,10 +9,15 @@ const webhookEvents = z
   .array(z.enum(WEBHOOK_EVENT_TYPES))
   .min(1, 'must name at least one event')
   .max(WEBHOOK_EVENT_TYPES.length * 2);
+/** A shorter secret is guessable from signed deliveries; a generated one is far longer. */
+export const WEBHOOK_SECRET_MIN_LENGTH = 16;
 const webhookSecret = storable(
   z
     .string()
-    .min(1, 'must not be empty (omit it to have one generated)')
+    .min(
+      WEBHOOK_SECRET_MIN_LENGTH,
+      `must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters (omit it to have one generated)`,
+    )
     .max(256, 'must be at most 256 characters'),
 );
 

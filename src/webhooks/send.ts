@@ -84,9 +84,9 @@ export function sendSigned(req: SignedRequest): Promise<SendOutcome> {
     outgoing.on('timeout', () => outgoing.destroy(new Error(`no answer within ${req.timeoutMs} ms`)));
     outgoing.on('error', (err) => {
       const refused = err instanceof PrivateAddressError;
-      const message = refused
-        ? err.message
-        : `${(err as { code?: string }).code ?? ''} ${err.message}`.trim();
+      const code = (err as { code?: string }).code ?? '';
+      // Node's messages often name the code already ("getaddrinfo ENOTFOUND host"): say it once.
+      const message = refused || err.message.includes(code) ? err.message : `${code} ${err.message}`.trim();
       resolve({ statusCode: null, ok: false, error: message, refused });
     });
     outgoing.end(req.body);

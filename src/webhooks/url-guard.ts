@@ -21,6 +21,7 @@ const ranges: [AddressKind, 'ipv4' | 'ipv6', string, number][] = [
   ['private', 'ipv4', '172.16.0.0', 12],
   ['private', 'ipv4', '192.168.0.0', 16],
   ['private', 'ipv6', 'fc00::', 7],
+  ['private', 'ipv6', '64:ff9b:1::', 48], // local-use NAT64 (RFC 8215): an operator's own network
   ['forbidden', 'ipv4', '0.0.0.0', 8],
   ['forbidden', 'ipv4', '169.254.0.0', 16], // link-local, with the cloud metadata service 169.254.169.254
   ['forbidden', 'ipv4', '192.0.0.0', 24],
@@ -42,28 +43,82 @@ for (const [kind, family, net, prefix] of ranges) {
   lists.get(kind)!.addSubnet(net, prefix, family);
 }
 
-/** `::ffff:a.b.c.d` and `::ffff:XXXX:YYYY` carry an IPv4 address: judge that one. */
-function embeddedIpv4(address: string): string | undefined {
-  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (dotted) return dotted[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex) return undefined;
-  const high = Number.parseInt(hex[1]!, 16);
-  const low = Number.parseInt(hex[2]!, 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+/** The 16 bytes of an IPv6 address (a trailing dotted IPv4 part included), or undefined when it is not one. */
+function ipv6Bytes(address: string): number[] | undefined {
+  if (isIP(address) !== 6) return undefined;
+  let text = address.toLowerCase();
+  const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (dotted) {
+    const [a, b, c, d] = dotted.slice(1).map(Number) as [number, number, number, number];
+    text = `${text.slice(0, dotted.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = text.includes('::') ? text.split('::') : [text, undefined];
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups =
+    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+  return groups.flatMap((g) => {
+    const n = Number.parseInt(g, 16);
+    return [n >> 8, n & 255];
+  });
+}
+
+const dottedQuad = (bytes: number[]) => bytes.join('.');
+const startsWith = (bytes: number[], prefix: number[]) => prefix.every((b, i) => bytes[i] === b);
+
+/**
+ * The IPv4 addresses an IPv6 address carries, which a gateway or the host itself may turn it into:
+ * IPv4-mapped `::ffff:0:0/96` and IPv4-compatible `::/96`, NAT64 `64:ff9b::/96` and the local-use
+ * `64:ff9b:1::/48` (every prefix length RFC 6052 allows there, since the operator picks it; the prefix
+ * itself counts as private), 6to4
+ * `2002::/16`, and Teredo `2001::/32` (server, and client XOR 0xff). Each is judged like any IPv4 address,
+ * so `64:ff9b::7f00:1` is loopback.
+ */
+export function embeddedIpv4(address: string): string[] {
+  const bytes = ipv6Bytes(address);
+  if (!bytes) return [];
+  const last4 = bytes.slice(12, 16);
+  const zeros = (n: number) => Array(n).fill(0) as number[];
+  if (startsWith(bytes, [...zeros(10), 255, 255])) return [dottedQuad(last4)];
+  // `::` and `::1` are IPv6's own unspecified and loopback addresses, not compatible IPv4 ones.
+  if (startsWith(bytes, zeros(12)) && (last4[0] !== 0 || last4[1] !== 0 || last4[2] !== 0 || last4[3]! > 1)) {
+    return [dottedQuad(last4)];
+  }
+  if (startsWith(bytes, [0, 0x64, 0xff, 0x9b, ...zeros(8)])) return [dottedQuad(last4)];
+  if (startsWith(bytes, [0, 0x64, 0xff, 0x9b, 0, 1])) {
+    // RFC 6052: the IPv4 bits follow the prefix, skipping bits 64..71 (prefixes /48, /56, /64, /96).
+    const skip8 = (from: number) => [...bytes.slice(from, 8), ...bytes.slice(9)].slice(0, 4);
+    // A candidate in 0.0.0.0/8 is the wrong prefix length read, not an address a gateway translates to.
+    const candidates = [skip8(6), skip8(7), bytes.slice(9, 13), last4].filter((v4) => v4[0] !== 0);
+    return candidates.map(dottedQuad);
+  }
+  if (startsWith(bytes, [0x20, 0x02])) return [dottedQuad(bytes.slice(2, 6))];
+  if (startsWith(bytes, [0x20, 0x01, 0, 0])) {
+    return [dottedQuad(bytes.slice(4, 8)), dottedQuad(last4.map((b) => b ^ 255))];
+  }
+  return [];
+}
+
+// The kind that the fewest settings allow wins when an address is several at once.
+const STRICTNESS: AddressKind[] = ['public', 'loopback', 'private', 'forbidden'];
+const stricter = (a: AddressKind, b: AddressKind) => (STRICTNESS.indexOf(a) >= STRICTNESS.indexOf(b) ? a : b);
+
+function kindOf(address: string, type: 'ipv4' | 'ipv6'): AddressKind {
+  for (const kind of ['forbidden', 'loopback', 'private'] as const) {
+    if (lists.get(kind)!.check(address, type)) return kind;
+  }
+  return 'public';
 }
 
 export function addressKind(address: string): AddressKind {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '');
-  const v4 = embeddedIpv4(bare);
-  const target = v4 ?? bare;
-  const family = v4 ? 4 : isIP(bare);
+  const family = isIP(bare);
   if (family === 0) return 'forbidden'; // not an address at all: refuse rather than guess
-  const type = family === 4 ? 'ipv4' : 'ipv6';
-  for (const kind of ['forbidden', 'loopback', 'private'] as const) {
-    if (lists.get(kind)!.check(target, type)) return kind;
-  }
-  return 'public';
+  if (family === 4) return kindOf(bare, 'ipv4');
+  return embeddedIpv4(bare).reduce<AddressKind>(
+    (kind, v4) => stricter(kind, kindOf(v4, 'ipv4')),
+    kindOf(bare, 'ipv6'),
+  );
 }
 
 /** Loopback, private, link-local, carrier-grade NAT, multicast and reserved addresses. */

@@ -29,6 +29,10 @@ const toTemplate = (path: string) => path.replace(/:([A-Za-z_]+)/g, '{$1}').repl
 describe('the OpenAPI document', () => {
   it('is OpenAPI 3.1 with unique operation ids, and every operation answers something documented', () => {
     expect(doc.openapi).toBe('3.1.0');
+    // Swagger UI shows a red warning for any dialect but OpenAPI 3.1's default one.
+    expect(doc.jsonSchemaDialect ?? 'https://spec.openapis.org/oas/3.1/dialect/base').toBe(
+      'https://spec.openapis.org/oas/3.1/dialect/base',
+    );
     const ids = new Set<string>();
     for (const [path, item] of Object.entries<any>(doc.paths)) {
       for (const [method, op] of Object.entries<any>(item)) {
@@ -139,6 +143,10 @@ describe('the OpenAPI document', () => {
     const script = await call('get', '/docs/{file}', '/docs/swagger-ui-bundle.js');
     expect(script.body).toContain('SwaggerUIBundle');
     expect((await call('get', '/docs/{file}', '/docs/package.json')).status).toBe(404);
+    const slash = await fetch(`${svc.url}/docs/`, { redirect: 'manual' });
+    expect(slash.status).toBe(301);
+    expect(new URL(slash.headers.get('location')!, `${svc.url}/docs/`).pathname).toBe('/docs');
+    expect(await (await fetch(`${svc.url}/docs/`)).text()).toContain('docs/swagger-ui-bundle.js');
 
     const sync = await call('post', `${B}/memories`, `${b}/memories`, {
       items: [{ content: 'Alice Johnson met Bob Martinez in Paris.', tags: ['t'], metadata: { k: 'v' } }],
@@ -222,6 +230,9 @@ describe('the OpenAPI document', () => {
     expect((await call('delete', W, w)).status).toBe(204);
     expect((await call('get', W, w)).status).toBe(404);
 
+    const wrongMethod = await call('get', `${B}/memories/recall`, `${b}/memories/recall`);
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.body.error.message).toContain('POST');
     const metrics = await call('get', '/metrics', '/metrics');
     expect(metrics.body).toContain('hindsight_operations');
 

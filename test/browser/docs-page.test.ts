@@ -59,6 +59,15 @@ describe.skipIf(!CHROMIUM)('the /docs page in a browser', () => {
     expect(intro).toContain('<code>');
     expect(intro).not.toContain('`');
     expect(errors).toEqual([]);
+    // No red warning or error box above the reference (an unsupported jsonSchemaDialect used to show one).
+    expect(await page.$$eval('.errors-wrapper', (nodes) => nodes.map((n) => n.textContent))).toEqual([]);
+  });
+
+  it('sends /docs/ to the page', async () => {
+    const res = await page.goto(`${svc.url}/docs/`, { waitUntil: 'networkidle0' });
+    expect(res?.status()).toBe(200);
+    expect(new URL(page.url()).pathname).toBe('/docs');
+    await page.waitForSelector('.opblock');
   });
 
   it('sends the key given to Authorize with "Try it out", and shows the answer', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
-import { createLogger } from '../../src/logger.js';
+import { createLogger, type Logger } from '../../src/logger.js';
 import { type Runtime, startRuntime } from '../../src/runtime.js';
 import { type Database, openDatabase } from '../../src/store/db.js';
 import { createDatabase, dropDatabase } from './postgres-admin.js';
@@ -18,6 +18,8 @@ export interface ServiceOptions {
   db?: Database & { url: string };
   taskQueue?: string;
   env?: Record<string, string>;
+  /** Where the service logs (a test that reads the log); otherwise at HINDSIGHT_LOG_LEVEL, silent by default. */
+  logger?: Logger;
 }
 
 export interface TestService {
@@ -83,7 +85,7 @@ export async function startService(options: ServiceOptions = {}): Promise<TestSe
     {
       api: options.api ?? true,
       worker: options.worker ?? true,
-      logger: createLogger(config.logLevel),
+      logger: options.logger ?? createLogger(config.logLevel),
       workflowBundle: bundle,
       reconcileEveryMs: 1_000,
     },

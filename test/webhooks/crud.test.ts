@@ -49,7 +49,7 @@ describe('webhook management', () => {
 
     const patched = await http(svc.url, 'PATCH', `${hooks(bank)}/${id}`, {
       events: ['operation.failed', 'operation.cancelled', 'operation.failed'],
-      secret: 'rotated-secret',
+      secret: 'rotated-secret-0123',
     });
     expect(patched.status).toBe(200);
     expect(patched.body.events).toEqual(['operation.failed', 'operation.cancelled']);
@@ -80,6 +80,9 @@ describe('webhook management', () => {
       [{ url: PUBLIC_URL, events: [] }, /at least one event/],
       [{ url: PUBLIC_URL }, /events/],
       [{ url: PUBLIC_URL, events: ['operation.completed'], secret: '' }, /secret/],
+      [{ url: PUBLIC_URL, events: ['operation.completed'], secret: 'x' }, /secret: must be at least 16 char/],
+      [{ url: 'http://[64:ff9b::7f00:1]/hook', events: ['operation.completed'] }, /loopback address/],
+      [{ url: 'http://[2002:7f00:1::]/hook', events: ['operation.completed'] }, /loopback address/],
       [{ url: PUBLIC_URL, events: ['operation.completed'], colour: 'red' }, /colour/],
     ];
     for (const [body, message] of cases) {

@@ -132,7 +132,7 @@ describe('webhook delivery', () => {
     const created = await http(svc.url, 'POST', `${bankPath(bank)}/webhooks`, {
       url: receiver.url,
       events: ['operation.completed'],
-      secret: 'my-own-secret',
+      secret: 'my-own-secret-0123',
     });
     expect(created.body.secret).toBeUndefined(); // a chosen secret is never echoed
     const disabled = await http(svc.url, 'PATCH', `${bankPath(bank)}/webhooks/${created.body.id}`, {

@@ -23,16 +23,31 @@ describe('webhook URL guard', () => {
     '::ffff:127.0.0.1',
     '::ffff:7f00:1',
     '::ffff:a9fe:a9fe',
+    // IPv4 inside NAT64, 6to4, IPv4-compatible and Teredo addresses is judged like IPv4.
+    '64:ff9b::7f00:1',
+    '64:ff9b::127.0.0.1',
+    '64:ff9b::a00:1',
+    '64:ff9b:1:7f00:0:100::',
+    '2002:7f00:1::',
+    '2002:a9fe:a9fe::1',
+    '::7f00:1',
+    '2001:0:4136:e378:8000:63bf:80ff:fffe',
   ])('treats %s as non-public', (address) => {
     expect(isPrivateAddress(address)).toBe(true);
   });
 
-  it.each(['93.184.216.34', '8.8.8.8', '172.32.0.1', '2606:4700:4700::1111', '::ffff:8.8.8.8'])(
-    'treats %s as public',
-    (address) => {
-      expect(isPrivateAddress(address)).toBe(false);
-    },
-  );
+  it.each([
+    '93.184.216.34',
+    '8.8.8.8',
+    '172.32.0.1',
+    '2606:4700:4700::1111',
+    '::ffff:8.8.8.8',
+    '64:ff9b::808:808',
+    '2002:808:808::1',
+    '2001:0:4136:e378:8000:63bf:f7f7:f7f7',
+  ])('treats %s as public', (address) => {
+    expect(isPrivateAddress(address)).toBe(false);
+  });
 
   it('refuses non-public hosts, names the setting that allows them, and accepts them when allowed', async () => {
     for (const url of [
@@ -78,6 +93,26 @@ describe('webhook URL guard', () => {
       });
     }
   });
+
+  it.each(['http://[64:ff9b::7f00:1]/hook', 'http://[2002:7f00:1::]/hook'])(
+    'refuses %s, loopback inside an IPv6 prefix, unless loopback is allowed',
+    async (url) => {
+      await expect(assertWebhookUrl(url, 'public')).rejects.toMatchObject({
+        status: 400,
+        message: expect.stringContaining('a loopback address'),
+      });
+      await expect(assertWebhookUrl(url, 'loopback')).resolves.toBe(url);
+      const outcome = await sendSigned({
+        url,
+        eventId: 'evt-1',
+        body: '{}',
+        secret: 'whsec_x',
+        networks: 'public',
+        timeoutMs: 1_000,
+      });
+      expect(outcome).toMatchObject({ ok: false, refused: true });
+    },
+  );
 
   it('delivers nothing to a refused address, whatever the URL was accepted as', async () => {
     for (const networks of ['public', 'loopback', 'private'] as const) {

@@ -252,7 +252,7 @@ def test_webhook_crud(client, bank_id):
         bank_id=bank_id,
         url="https://example.com/hooks/hindsight",
         events=["operation.completed"],
-        secret="s3cret-value",
+        secret="s3cret-value-0123",
     )
     hook_id = hook["id"]
     updated = client.update_webhook(bank_id, hook_id, events=["operation.completed", "operation.cancelled"])
@@ -303,7 +303,7 @@ def test_webhook_delivery_is_signed(client, bank_id, track):
     try:
         try:
             hook = client.configure_webhook(
-                bank_id, url=receiver.url, events=["operation.completed"], secret="s3cret"
+                bank_id, url=receiver.url, events=["operation.completed"], secret="s3cret-0123456789"
             )
         except BadRequestError as exc:
             pytest.skip(f"server refuses loopback webhook URLs (HINDSIGHT_WEBHOOK_ALLOW_PRIVATE): {exc}")
@@ -326,7 +326,7 @@ def test_webhook_delivery_is_signed(client, bank_id, track):
         headers, body = matching[0]
         assert "operation.completed" in body.decode()
         json.loads(body)
-        assert verify_webhook_signature(body, headers, "s3cret")
+        assert verify_webhook_signature(body, headers, "s3cret-0123456789")
         assert not verify_webhook_signature(body, headers, "other-secret")
     finally:
         receiver.close()

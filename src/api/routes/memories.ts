@@ -13,6 +13,7 @@ import { ensureBank, getOperationInBank, insertOperation, toView } from '../../s
 import { recallByMeaningAndWords, recallByWords } from '../../store/recall.js';
 import type { RetainItem, StagedItem } from '../../store/retain-items.js';
 import type { AppDeps } from '../deps.js';
+import { errorBody } from '../errors.js';
 import {
   bankParams,
   listMemoriesQuery,
@@ -26,82 +27,95 @@ import {
 import { jsonBody, validate } from '../validate.js';
 
 export function memoryRoutes(deps: AppDeps) {
-  return new Hono()
-    .post('/', async (c) => {
-      const { bank_id } = validate(bankParams, c.req.param(), 'path');
-      const raw = await jsonBody(c.req);
-      const count = (raw as { items?: unknown })?.items;
-      if (Array.isArray(count) && count.length > MAX_ITEMS) {
-        throw tooLarge(`at most ${MAX_ITEMS} items per request (got ${count.length}): split the batch`);
-      }
-      const body = validate(retainBody, raw, 'body');
-      if (body.async) {
-        const { operation } = await deps.operations.submitBatchRetain(bank_id, body.items, body.operation_id);
-        return c.json(operation, 202);
-      }
-      const bytes = Buffer.byteLength(JSON.stringify(body.items));
-      if (body.items.length > SYNC_MAX_ITEMS || bytes > SYNC_MAX_BYTES) {
-        throw tooLarge(
-          `synchronous retain takes at most ${SYNC_MAX_ITEMS} items and ${SYNC_MAX_BYTES / 1024} KB ` +
-            `(got ${body.items.length} items, ${Math.ceil(bytes / 1024)} KB): send it with "async": true`,
-        );
-      }
-      const { chat, embeddings } = deps.config.models;
-      const operation =
-        chat || embeddings
-          ? await retainThroughOperation(deps, bank_id, body.items, body.operation_id)
-          : body.operation_id
-            ? await retainNowAsOperation(deps, bank_id, body.items, body.operation_id)
-            : undefined;
-      if (!operation) {
-        const memoryIds = await retainNow(deps, bank_id, body.items);
-        return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
-      }
-      if (operation.status !== 'completed') return c.json(operation, 202);
-      const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
-      return c.json({
-        bank_id,
-        items_count: body.items.length,
-        memory_ids: result.memory_ids,
-        failed_items: result.failed_items,
-        operation_id: operation.operation_id,
-      });
-    })
-    .get('/', async (c) => {
-      const { bank_id } = validate(bankParams, c.req.param(), 'path');
-      const q = validate(listMemoriesQuery, c.req.query(), 'query');
-      const page = await listMemories(deps.db, {
-        bankId: bank_id,
-        operationId: q.operation_id,
-        documentId: q.document_id,
-        limit: q.limit,
-        offset: q.offset,
-      });
-      return c.json({ bank_id, ...page, limit: q.limit, offset: q.offset });
-    })
-    .post('/recall', async (c) => {
-      const { bank_id } = validate(bankParams, c.req.param(), 'path');
-      const body = validate(recallBody, await jsonBody(c.req), 'body');
-      const limit = body.limit ?? 10;
-      const vector = await embedQuery(deps.config.models, body.query, deps.logger);
-      const results = vector
-        ? await recallByMeaningAndWords(deps.db, bank_id, body.query, vector, limit)
-        : await recallByWords(deps.db, bank_id, body.query, limit);
-      return c.json({ bank_id, query: body.query, results });
-    })
-    .get('/:memory_id', async (c) => {
-      const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
-      const memory = await getMemory(deps.db, bank_id, memory_id);
-      if (!memory) throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
-      return c.json(memory);
-    })
-    .get('/:memory_id/links', async (c) => {
-      const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
-      if (!(await getMemory(deps.db, bank_id, memory_id))) {
-        throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
-      }
-      return c.json({ memory_id, links: await linksOf(deps.db, memory_id) });
-    });
+  return (
+    new Hono()
+      .post('/', async (c) => {
+        const { bank_id } = validate(bankParams, c.req.param(), 'path');
+        const raw = await jsonBody(c.req);
+        const count = (raw as { items?: unknown })?.items;
+        if (Array.isArray(count) && count.length > MAX_ITEMS) {
+          throw tooLarge(`at most ${MAX_ITEMS} items per request (got ${count.length}): split the batch`);
+        }
+        const body = validate(retainBody, raw, 'body');
+        if (body.async) {
+          const { operation } = await deps.operations.submitBatchRetain(
+            bank_id,
+            body.items,
+            body.operation_id,
+          );
+          return c.json(operation, 202);
+        }
+        const bytes = Buffer.byteLength(JSON.stringify(body.items));
+        if (body.items.length > SYNC_MAX_ITEMS || bytes > SYNC_MAX_BYTES) {
+          throw tooLarge(
+            `synchronous retain takes at most ${SYNC_MAX_ITEMS} items and ${SYNC_MAX_BYTES / 1024} KB ` +
+              `(got ${body.items.length} items, ${Math.ceil(bytes / 1024)} KB): send it with "async": true`,
+          );
+        }
+        const { chat, embeddings } = deps.config.models;
+        const operation =
+          chat || embeddings
+            ? await retainThroughOperation(deps, bank_id, body.items, body.operation_id)
+            : body.operation_id
+              ? await retainNowAsOperation(deps, bank_id, body.items, body.operation_id)
+              : undefined;
+        if (!operation) {
+          const memoryIds = await retainNow(deps, bank_id, body.items);
+          return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
+        }
+        if (operation.status !== 'completed') return c.json(operation, 202);
+        const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
+        return c.json({
+          bank_id,
+          items_count: body.items.length,
+          memory_ids: result.memory_ids,
+          failed_items: result.failed_items,
+          operation_id: operation.operation_id,
+        });
+      })
+      .get('/', async (c) => {
+        const { bank_id } = validate(bankParams, c.req.param(), 'path');
+        const q = validate(listMemoriesQuery, c.req.query(), 'query');
+        const page = await listMemories(deps.db, {
+          bankId: bank_id,
+          operationId: q.operation_id,
+          documentId: q.document_id,
+          limit: q.limit,
+          offset: q.offset,
+        });
+        return c.json({ bank_id, ...page, limit: q.limit, offset: q.offset });
+      })
+      .post('/recall', async (c) => {
+        const { bank_id } = validate(bankParams, c.req.param(), 'path');
+        const body = validate(recallBody, await jsonBody(c.req), 'body');
+        const limit = body.limit ?? 10;
+        const vector = await embedQuery(deps.config.models, body.query, deps.logger);
+        const results = vector
+          ? await recallByMeaningAndWords(deps.db, bank_id, body.query, vector, limit)
+          : await recallByWords(deps.db, bank_id, body.query, limit);
+        return c.json({ bank_id, query: body.query, results });
+      })
+      // "recall" is never a memory id: a GET here is a recall sent with the wrong method.
+      .get('/recall', (c) => {
+        c.header('Allow', 'POST');
+        const message =
+          'recall is POST /memories/recall with a JSON body such as {"query": "..."}; GET is not allowed';
+        return c.json(errorBody('method_not_allowed', message), 405);
+      })
+      .get('/:memory_id', async (c) => {
+        const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
+        const memory = await getMemory(deps.db, bank_id, memory_id);
+        if (!memory) throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
+        return c.json(memory);
+      })
+      .get('/:memory_id/links', async (c) => {
+        const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
+        if (!(await getMemory(deps.db, bank_id, memory_id))) {
+          throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
+        }
+        return c.json({ memory_id, links: await linksOf(deps.db, memory_id) });
+      })
+  );
 }
 
 /**
