@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { WorkflowFailedError } from '@temporalio/client';
+import { CancelledFailure, ChildWorkflowFailure } from '@temporalio/common';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { bundlerOptions } from '../src/temporal/worker.js';
@@ -221,7 +223,12 @@ describe('operations started by other workflows', () => {
     });
     const cancel = await http(svc.url, 'DELETE', `${bankPath(bank)}/operations/${operationId}`);
     expect([200, 202]).toContain(cancel.status);
-    expect(await handle.result()).toBe('cancelled');
+    // The child closes as Cancelled, as a cancel from the Temporal UI leaves it: the parent's wait throws.
+    const failure = await handle.result().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    const child = (failure as WorkflowFailedError).cause;
+    expect(child).toBeInstanceOf(ChildWorkflowFailure);
+    expect((child as ChildWorkflowFailure).cause).toBeInstanceOf(CancelledFailure);
     const op = await get(`${bankPath(bank)}/operations/${operationId}`);
     expect(op.body.status).toBe('cancelled');
   });

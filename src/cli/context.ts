@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { HindsightClient, rawJson } from '../client/index.js';
+import { HindsightClient, rawJson } from '../../clients/typescript/src/index.js';
 
 export interface GlobalOptions {
   apiUrl: string;

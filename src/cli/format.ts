@@ -1,4 +1,4 @@
-import type { Operation, OperationResult } from '../client/index.js';
+import type { Operation, OperationResult } from '../../clients/typescript/src/index.js';
 
 export function table(headers: string[], rows: string[][]): string {
   const widths = headers.map((header, column) =>

@@ -2,7 +2,7 @@ import {
   HindsightApiError,
   HindsightConnectionError,
   HindsightResponseValidationError,
-} from '../client/index.js';
+} from '../../clients/typescript/src/index.js';
 import { GlobError } from './glob.js';
 import { createProgram } from './program.js';
 

@@ -1,5 +1,5 @@
 import cliProgress, { type SingleBar } from 'cli-progress';
-import type { Operation } from '../client/index.js';
+import type { Operation } from '../../clients/typescript/src/index.js';
 import { duration, fraction, percent } from './format.js';
 
 const BAR_WIDTH = 30;

@@ -1,4 +1,8 @@
-import { isTerminalStatus, type Operation, type OperationStatus } from '../client/index.js';
+import {
+  isTerminalStatus,
+  type Operation,
+  type OperationStatus,
+} from '../../clients/typescript/src/index.js';
 import type { CliContext } from './context.js';
 import { duration, fraction, summarizeResult } from './format.js';
 import { LiveBars, progressLine, RateTracker } from './progress.js';

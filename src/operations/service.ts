@@ -1,10 +1,5 @@
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  bankQueueWorkflowId,
-  cancelSignal,
-  operationWorkflowId,
-  releaseSignal,
-} from '../../workflows/definitions.js';
+import { bankQueueWorkflowId, operationWorkflowId, releaseSignal } from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
 import { callerOperationKey, newOperationId } from '../domain/ids.js';
 import { conflict, notFound } from '../errors.js';
@@ -140,9 +135,12 @@ export class OperationService {
     return this.afterInsert(inserted.row, inserted.created, type, fingerprint);
   }
 
-  /** Queues graph_update and regenerate_observations for the bank (deduplicated) and starts them. */
+  /**
+   * Queues graph_update and regenerate_observations for the bank (deduplicated) and starts them, after a
+   * synchronous retain that ran in the request (no operation of its own to name as `triggered_by`).
+   */
   async scheduleFollowUps(bankId: string): Promise<void> {
-    await insertFollowUps(this.db, bankId, newOperationId);
+    await insertFollowUps(this.db, bankId, newOperationId, null);
     await this.startFollowUps(bankId);
   }
 
@@ -245,16 +243,16 @@ export class OperationService {
   }
 
   /**
-   * Cancels through the workflow's `cancel` signal. A pending operation ends at once (even with no worker
-   * up); a running one within about a second. `stopping` is true when it had not ended after a few seconds.
+   * Cancels through Temporal's cancel request, the one the Temporal UI's button sends, so the workflow closes
+   * as Cancelled there too (the workflow's `cancel` signal would close it as Completed). A pending operation
+   * ends at once (even with no worker up); a running one within about a second. `stopping` is true when it
+   * had not ended after a few seconds.
    */
-  async cancel(bankId: string, operationId: string, reason = 'cancelled by request') {
+  async cancel(bankId: string, operationId: string) {
     const row = await this.rowInBank(bankId, operationId);
     if (isTerminal(row.status)) throw alreadyEnded(operationId, row.status);
     try {
-      await this.calls.run(() =>
-        this.client.workflow.getHandle(row.workflow_id).signal(cancelSignal, reason),
-      );
+      await this.calls.run(() => this.client.workflow.getHandle(row.workflow_id).cancel());
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) {
         // Its workflow already closed (terminated from outside, say): the row catches up, and an ended
@@ -262,7 +260,7 @@ export class OperationService {
         const reconciled = await this.reconcile(row);
         if (isTerminal(reconciled.status)) throw alreadyEnded(operationId, reconciled.status);
       } else if (row.status !== 'pending') {
-        throw error; // a running operation needs the signal; a pending one is ended in the store below
+        throw error; // a running operation needs the request; a pending one is ended in the store below
       }
     }
     if (row.status === 'pending') await cancelIfPending(this.db, row);
@@ -280,9 +278,7 @@ export class OperationService {
     const cancelled: OperationView[] = [];
     for (const row of rows) {
       try {
-        cancelled.push(
-          (await this.cancel(bankId, row.id, 'cancelled with all pending operations')).operation,
-        );
+        cancelled.push((await this.cancel(bankId, row.id)).operation);
       } catch (error) {
         if ((error as { status?: number }).status !== 409) throw error; // it ended meanwhile
       }

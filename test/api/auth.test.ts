@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HindsightClient } from '../../src/client/index.js';
+import { HindsightClient } from '../../clients/typescript/src/index.js';
 import { http } from '../support/http.js';
 import { startService, type TestService } from '../support/service.js';
 

@@ -1,4 +1,4 @@
-import { parseEventStream, type ServerSentEvent } from '../../src/client/sse.js';
+import { parseEventStream, type ServerSentEvent } from '../../clients/typescript/src/sse.js';
 
 export interface ReceivedEvent extends ServerSentEvent {
   at: number;

@@ -2,7 +2,11 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, HindsightClient, OperationCancelledError } from '../../src/client/index.js';
+import {
+  ConflictError,
+  HindsightClient,
+  OperationCancelledError,
+} from '../../clients/typescript/src/index.js';
 import { documents, documentText, uniqueBank, waitUntilRunning } from '../client/fixtures.js';
 import { startService } from '../support/service.js';
 import { runCli, startCli, startCliInPty } from './run-cli.js';

@@ -7,7 +7,7 @@ import {
   OperationFailedError,
   OperationTimeoutError,
   parseEventStream,
-} from '../../src/client/index.js';
+} from '../../clients/typescript/src/index.js';
 import { type LocalServer, localServer, operationJson, sendJson } from './local-server.js';
 
 let server: LocalServer | undefined;

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { HindsightClient } from '../../src/client/index.js';
+import type { HindsightClient } from '../../clients/typescript/src/index.js';
 
 const people = ['Alice Smith', 'Bob Jones', 'Carol White', 'David Brown', 'Erin Clark', 'Frank Miller'];
 const places = ['Paris', 'Berlin', 'Tokyo', 'Lisbon', 'Toronto', 'Nairobi'];

@@ -14,7 +14,7 @@ import {
   RateLimitError,
   rawJson,
   ServerError,
-} from '../../src/client/index.js';
+} from '../../clients/typescript/src/index.js';
 import { type LocalServer, localServer, operationJson, sendJson } from './local-server.js';
 
 let server: LocalServer | undefined;

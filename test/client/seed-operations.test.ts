@@ -7,7 +7,7 @@ import {
   type Operation,
   OperationCancelledError,
   PayloadTooLargeError,
-} from '../../src/client/index.js';
+} from '../../clients/typescript/src/index.js';
 import { startService } from '../support/service.js';
 import { documents, documentText, uniqueBank, waitUntilRunning } from './fixtures.js';
 

@@ -11,7 +11,7 @@ import { documentText, uniqueBank } from './fixtures.js';
 // `client` bound to this package's client. Only the bank id and the example operation id are swapped
 // for real ones, so each run starts from a clean bank.
 
-const CLIENT_ENTRY = fileURLToPath(new URL('../../src/client/index.ts', import.meta.url));
+const CLIENT_ENTRY = fileURLToPath(new URL('../../clients/typescript/src/index.ts', import.meta.url));
 
 const ASYNC_BATCH_RETAIN = `
 // Start async batch retain

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { assertWebhookSignature, verifyWebhookSignature } from '../../src/client/index.js';
+import { assertWebhookSignature, verifyWebhookSignature } from '../../clients/typescript/src/index.js';
 
 const secret = 'whsec-test-secret';
 const payload = JSON.stringify({

@@ -7,7 +7,7 @@ import {
   parseWebhookEvent,
   rawJson,
   verifyWebhookSignature,
-} from '../../src/client/index.js';
+} from '../../clients/typescript/src/index.js';
 import { startService } from '../support/service.js';
 import { documents, uniqueBank } from './fixtures.js';
 import { type LocalServer, localServer } from './local-server.js';

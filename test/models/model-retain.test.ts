@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HindsightClient } from '../../src/client/index.js';
+import { HindsightClient } from '../../clients/typescript/src/index.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from '../support/fake-model-provider.js';
 import { http, operationPath, waitFor, waitForOperation } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';

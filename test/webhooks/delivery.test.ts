@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/client/index.js';
+import { verifyWebhookSignature } from '../../clients/typescript/src/index.js';
 import { documents, http, waitFor, waitForOperation } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 import { startReceiver } from './receiver.js';

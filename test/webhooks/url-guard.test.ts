@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { verifyWebhookSignature } from '../../src/client/index.js';
+import { verifyWebhookSignature } from '../../clients/typescript/src/index.js';
 import { sendSigned, signPayload } from '../../src/webhooks/send.js';
 import { assertWebhookUrl, isPrivateAddress } from '../../src/webhooks/url-guard.js';
 

@@ -6,7 +6,7 @@ import {
   type OperationStatus,
   type OperationType,
   snakeizeKeys,
-} from '../../client/index.js';
+} from '../../../clients/typescript/src/index.js';
 import { contextFrom } from '../context.js';
 import { fraction, operationBlock, plural, table, timestamp } from '../format.js';
 import { parseInteger } from '../options.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { PayloadTooLargeError, type RetainItem } from '../../client/index.js';
+import { PayloadTooLargeError, type RetainItem } from '../../../clients/typescript/src/index.js';
 import { type CliContext, contextFrom } from '../context.js';
 import { plural } from '../format.js';
 import { expandFiles } from '../glob.js';
