@@ -1,12 +1,10 @@
+import { TERMINAL_STATUSES, type TerminalStatus } from '../../workflows/definitions.js';
 import type { Sql } from './db.js';
 import { ensureBank } from './operations.js';
 
-export const WEBHOOK_EVENT_TYPES = [
-  'operation.completed',
-  'operation.failed',
-  'operation.cancelled',
-] as const;
-export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+/** One event per way an operation can end: `operation.completed`, `operation.failed`, `operation.cancelled`. */
+export type WebhookEventType = `operation.${TerminalStatus}`;
+export const WEBHOOK_EVENT_TYPES = TERMINAL_STATUSES.map((status): WebhookEventType => `operation.${status}`);
 export type DeliveryStatus = 'pending' | 'delivered' | 'failed';
 
 export interface WebhookRow {

@@ -1,15 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { OperationStatus } from '../operations/types.js';
+import { isTerminal, type OperationStatus } from '../../workflows/definitions.js';
 import type { WebhookEventType } from '../store/webhooks.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
 
 /** The event an operation's ending raises, if any. */
 export function eventTypeOf(status: OperationStatus): WebhookEventType | undefined {
-  if (status === 'completed') return 'operation.completed';
-  if (status === 'failed') return 'operation.failed';
-  if (status === 'cancelled') return 'operation.cancelled';
-  return undefined;
+  return isTerminal(status) ? `operation.${status}` : undefined;
 }
 
 /** Same operation and event type => same event id, however often the ending is reported. */
