@@ -23,4 +23,8 @@ export interface OperationView {
   completed_at: string | null;
   error: string | null;
   result: Record<string, unknown> | null;
+  /** Queued by the service after new memories (graph_update, regenerate_observations), not by a caller. */
+  follow_up: boolean;
+  /** The batch retain whose completion queued this follow-up; null otherwise. */
+  triggered_by: string | null;
 }

@@ -27,7 +27,7 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
   return async function dispatchOperationEnded(operation: OperationView): Promise<void> {
     const type = eventTypeOf(operation.status);
     if (!type) return;
-    const webhooks = await listSubscribedWebhooks(db, operation.bank_id, type);
+    const webhooks = await listSubscribedWebhooks(db, operation.bank_id, type, operation.type);
     if (webhooks.length === 0) return;
     const eventId = webhookEventId(operation.operation_id, type);
     const payload = JSON.stringify({
