@@ -115,7 +115,7 @@ export async function finishOperationActivity(
     if (input.type === 'batch_retain') await dropItems(tx, input.operationId);
     // Follow-ups are queued with the completion, so nobody sees a completed retain without them.
     if (input.type === 'batch_retain' && finished?.status === 'completed') {
-      await insertFollowUps(tx, finished.bank_id, newOperationId);
+      await insertFollowUps(tx, finished.bank_id, newOperationId, finished.public_id);
     }
     return finished!;
   });

@@ -14,6 +14,8 @@ const FIELDS = [
   'completed_at',
   'error',
   'result',
+  'follow_up',
+  'triggered_by',
 ];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

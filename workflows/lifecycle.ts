@@ -48,7 +48,8 @@ function setStatus(state: OperationProgress, status: OperationStatus): void {
 /**
  * The life of every operation: wait for a slot in the bank (`pending`), run (`running`), then write the
  * terminal state in a scope that cancellation cannot interrupt and give the slot back. Cancellation arrives
- * as Temporal's cancel request (the UI's button, a parent workflow) or as the `cancel` signal; both end here.
+ * as Temporal's cancel request (the API, the UI's button, a parent workflow) or as the `cancel` signal (which
+ * earlier versions of the API sent); both end here.
  */
 export async function runOperation(
   type: OperationType,

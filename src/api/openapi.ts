@@ -107,6 +107,9 @@ export const ROUTES: RouteDoc[] = [
     path: `${BANK}/operations`,
     tag: 'Operations',
     summary: 'List operations, newest first',
+    description:
+      'Every completed batch_retain queues a graph_update and a regenerate_observations of its bank (at most one of each pending per bank): they are operations too, marked `follow_up: true` with the retain in `triggered_by`. ' +
+      'Filter with `type=batch_retain` to see retains only.',
     params: bankParams,
     query: listOperationsQuery,
     responses: {
@@ -119,6 +122,10 @@ export const ROUTES: RouteDoc[] = [
     path: `${BANK}/operations/cancel`,
     tag: 'Operations',
     summary: 'Cancel every pending operation of the bank',
+    description:
+      'Pending follow-ups (graph_update, regenerate_observations queued by retains) are pending operations ' +
+      'too and are cancelled with the rest; to keep them, cancel one by one the operations whose ' +
+      '`follow_up` is false.',
     params: bankParams,
     body: cancelManyBody,
     responses: { 200: json('The operations that were cancelled', cancelledListSchema), ...errors(400) },
@@ -142,7 +149,8 @@ export const ROUTES: RouteDoc[] = [
     summary: 'Cancel an operation',
     description:
       'A pending operation is cancelled at once; a running one stops after its in-flight writes. Answers 202 ' +
-      'when it had not stopped after a few seconds.',
+      'when it had not stopped after a few seconds. Its workflow closes as Cancelled in Temporal, as a cancel ' +
+      'from the Temporal UI leaves it.',
     params: operationParams,
     responses: {
       200: json('The cancelled operation', operationSchema),
@@ -316,7 +324,10 @@ export const ROUTES: RouteDoc[] = [
     description:
       'Each event is POSTed with `webhook-id`, `webhook-timestamp` and `webhook-signature: v1=<hex HMAC-SHA256 ' +
       'of "timestamp.body">` headers. Without a `secret` one is generated and returned once, in this answer. ' +
-      'URLs on loopback, private or link-local addresses are refused unless the server allows them.',
+      'URLs on loopback, private or link-local addresses are refused unless the server allows them. ' +
+      'Every retain also ends two follow-ups (graph_update, regenerate_observations), so a webhook for ' +
+      '`operation.completed` hears three events per retain; `operation_types: ["batch_retain"]` leaves the ' +
+      'follow-ups out.',
     params: bankParams,
     body: createWebhookBody,
     responses: { 201: json('The webhook', webhookCreatedSchema), ...errors(400) },
@@ -341,7 +352,7 @@ export const ROUTES: RouteDoc[] = [
     method: 'patch',
     path: `${BANK}/webhooks/{webhook_id}`,
     tag: 'Webhooks',
-    summary: 'Change a webhook (url, events, secret, enabled)',
+    summary: 'Change a webhook (url, events, operation_types, secret, enabled)',
     params: webhookParams,
     body: updateWebhookBody,
     responses: { 200: json('The webhook', webhookSchema), ...errors(400, 404) },

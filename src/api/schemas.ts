@@ -128,6 +128,19 @@ export const operationSchema = z.object({
   completed_at: z.string().nullable(),
   error: z.string().nullable(),
   result: z.record(z.string(), z.unknown()).nullable(),
+  follow_up: z.boolean().meta({
+    description:
+      'true for graph_update and regenerate_observations queued by the service after new memories ' +
+      '(one of each pending per bank at most), false for operations a caller started',
+  }),
+  triggered_by: z
+    .string()
+    .nullable()
+    .meta({
+      description:
+        'The batch_retain operation whose completion queued this follow-up; null for operations a caller ' +
+        'started and for follow-ups of a synchronous retain',
+    }),
 });
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { OPERATION_TYPES } from '../operations/types.js';
 import { WEBHOOK_EVENT_TYPES } from '../store/webhooks.js';
 import { bankParams, idSchema, operationSchema, storable } from './schemas.js';
 
@@ -11,6 +12,15 @@ const webhookEvents = z
   .max(WEBHOOK_EVENT_TYPES.length * 2);
 /** A shorter secret is guessable from signed deliveries; a generated one is far longer. */
 export const WEBHOOK_SECRET_MIN_LENGTH = 16;
+const webhookOperationTypes = z
+  .array(z.enum(OPERATION_TYPES))
+  .min(1, 'must name at least one operation type (omit it to hear about every type)')
+  .max(OPERATION_TYPES.length * 2)
+  .meta({
+    description:
+      'Only operations of these types are delivered, e.g. ["batch_retain"] to leave out the graph_update ' +
+      'and regenerate_observations follow-ups every retain queues; omitted: every type',
+  });
 const webhookSecret = storable(
   z
     .string()
@@ -24,12 +34,14 @@ const webhookSecret = storable(
 export const createWebhookBody = z.strictObject({
   url: webhookUrl,
   events: webhookEvents,
+  operation_types: webhookOperationTypes.optional(),
   secret: webhookSecret.optional(),
 });
 
 export const updateWebhookBody = z.strictObject({
   url: webhookUrl.nullish(),
   events: webhookEvents.nullish(),
+  operation_types: webhookOperationTypes.nullish(),
   secret: webhookSecret.nullish(),
   enabled: z.boolean().nullish(),
 });
@@ -39,6 +51,10 @@ export const webhookSchema = z.object({
   bank_id: z.string(),
   url: z.string(),
   events: z.array(z.enum(WEBHOOK_EVENT_TYPES)),
+  operation_types: z
+    .array(z.enum(OPERATION_TYPES))
+    .nullable()
+    .meta({ description: 'The operation types delivered; null: every type' }),
   enabled: z.boolean(),
   has_secret: z.boolean(),
   created_at: z.string(),

@@ -29,6 +29,8 @@ export interface OperationRow {
   memory_ids?: string[] | null;
   params: Record<string, unknown>;
   workflow_id: string;
+  /** The batch retain whose completion queued this follow-up. */
+  triggered_by: string | null;
 }
 
 /** The documented response format, field for field and in the documented order. */
@@ -44,6 +46,10 @@ export interface OperationView {
   completed_at: string | null;
   error: string | null;
   result: Record<string, unknown> | null;
+  /** Queued by the service after new memories (graph_update, regenerate_observations), not by a caller. */
+  follow_up: boolean;
+  /** The batch retain whose completion queued this follow-up; null otherwise. */
+  triggered_by: string | null;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -66,11 +72,13 @@ export function toView(row: OperationRow): OperationView {
       : row.memory_ids
         ? { memory_ids: row.memory_ids, ...row.result }
         : row.result,
+    follow_up: row.params.follow_up === true,
+    triggered_by: row.triggered_by ?? null,
   };
 }
 
 const LIST_COLUMNS = `id, coalesce(public_id, id) AS public_id, request_fingerprint, seq, bank_id, type, status,
-  progress, total, created_at, started_at, completed_at, error, result, params, workflow_id`;
+  progress, total, created_at, started_at, completed_at, error, result, params, workflow_id, triggered_by`;
 const COLUMNS = `${LIST_COLUMNS}, memory_ids`;
 
 /** The result as stored: a batch retain's memory ids go to their own column. */
@@ -154,9 +162,15 @@ export interface Completed {
 
 /**
  * Queues the bank's follow-up work after new memories (graph links, entity observations). The unique
- * pending index makes this a no-op for a type that already has a pending operation in the bank.
+ * pending index makes this a no-op for a type that already has a pending operation in the bank: that one
+ * keeps the `triggeredBy` of the retain that queued it, and covers the later retain's memories too.
  */
-export async function insertFollowUps(sql: Sql, bankId: string, newId: () => string): Promise<void> {
+export async function insertFollowUps(
+  sql: Sql,
+  bankId: string,
+  newId: () => string,
+  triggeredBy: string | null,
+): Promise<void> {
   const followUps = [
     { type: 'graph_update', params: { full_rebuild: false, follow_up: true } },
     { type: 'regenerate_observations', params: { follow_up: true } },
@@ -164,9 +178,9 @@ export async function insertFollowUps(sql: Sql, bankId: string, newId: () => str
   for (const { type, params } of followUps) {
     const id = newId();
     await sql.query(
-      `INSERT INTO operations (id, bank_id, type, status, params, workflow_id)
-       VALUES ($1, $2, $3, 'pending', $4::jsonb, $5) ON CONFLICT DO NOTHING`,
-      [id, bankId, type, JSON.stringify(params), `${type}/${bankId}/${id}`],
+      `INSERT INTO operations (id, bank_id, type, status, params, workflow_id, triggered_by)
+       VALUES ($1, $2, $3, 'pending', $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
+      [id, bankId, type, JSON.stringify(params), `${type}/${bankId}/${id}`, triggeredBy],
     );
   }
 }

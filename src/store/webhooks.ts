@@ -1,4 +1,4 @@
-import { TERMINAL_STATUSES, type TerminalStatus } from '../../workflows/definitions.js';
+import { type OperationType, TERMINAL_STATUSES, type TerminalStatus } from '../../workflows/definitions.js';
 import type { Sql } from './db.js';
 import { ensureBank } from './operations.js';
 
@@ -12,6 +12,8 @@ export interface WebhookRow {
   bank_id: string;
   url: string;
   events: WebhookEventType[];
+  /** The operation types it is told about; null: every type. */
+  operation_types: OperationType[] | null;
   secret: string;
   enabled: boolean;
   created_at: Date;
@@ -24,6 +26,7 @@ export interface WebhookView {
   bank_id: string;
   url: string;
   events: WebhookEventType[];
+  operation_types: OperationType[] | null;
   enabled: boolean;
   has_secret: boolean;
   created_at: string;
@@ -36,6 +39,7 @@ export function toWebhookView(row: WebhookRow): WebhookView {
     bank_id: row.bank_id,
     url: row.url,
     events: row.events,
+    operation_types: row.operation_types ?? null,
     enabled: row.enabled,
     has_secret: row.secret.length > 0,
     created_at: row.created_at.toISOString(),
@@ -43,17 +47,31 @@ export function toWebhookView(row: WebhookRow): WebhookView {
   };
 }
 
-const WEBHOOK_COLUMNS = 'id, bank_id, url, events, secret, enabled, created_at, updated_at';
+const WEBHOOK_COLUMNS = 'id, bank_id, url, events, operation_types, secret, enabled, created_at, updated_at';
 
 export async function insertWebhook(
   sql: Sql,
-  w: { id: string; bankId: string; url: string; events: WebhookEventType[]; secret: string },
+  w: {
+    id: string;
+    bankId: string;
+    url: string;
+    events: WebhookEventType[];
+    operationTypes?: OperationType[] | null;
+    secret: string;
+  },
 ): Promise<WebhookRow> {
   await ensureBank(sql, w.bankId);
   const rows = await sql.query<WebhookRow>(
-    `INSERT INTO webhooks (id, bank_id, url, events, secret) VALUES ($1, $2, $3, $4::jsonb, $5)
-     RETURNING ${WEBHOOK_COLUMNS}`,
-    [w.id, w.bankId, w.url, JSON.stringify(w.events), w.secret],
+    `INSERT INTO webhooks (id, bank_id, url, events, operation_types, secret)
+     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING ${WEBHOOK_COLUMNS}`,
+    [
+      w.id,
+      w.bankId,
+      w.url,
+      JSON.stringify(w.events),
+      w.operationTypes ? JSON.stringify(w.operationTypes) : null,
+      w.secret,
+    ],
   );
   return rows[0]!;
 }
@@ -75,6 +93,7 @@ export async function listWebhooks(sql: Sql, bankId: string): Promise<WebhookRow
 export interface WebhookPatch {
   url?: string | undefined;
   events?: WebhookEventType[] | undefined;
+  operationTypes?: OperationType[] | undefined;
   secret?: string | undefined;
   enabled?: boolean | undefined;
 }
@@ -87,7 +106,8 @@ export async function updateWebhook(
 ): Promise<WebhookRow | undefined> {
   const rows = await sql.query<WebhookRow>(
     `UPDATE webhooks SET url = coalesce($3, url), events = coalesce($4::jsonb, events),
-       secret = coalesce($5, secret), enabled = coalesce($6, enabled), updated_at = clock_timestamp()
+       secret = coalesce($5, secret), enabled = coalesce($6, enabled),
+       operation_types = coalesce($7::jsonb, operation_types), updated_at = clock_timestamp()
      WHERE id = $1 AND bank_id = $2 RETURNING ${WEBHOOK_COLUMNS}`,
     [
       id,
@@ -96,6 +116,7 @@ export async function updateWebhook(
       patch.events ? JSON.stringify(patch.events) : null,
       patch.secret ?? null,
       patch.enabled ?? null,
+      patch.operationTypes ? JSON.stringify(patch.operationTypes) : null,
     ],
   );
   return rows[0];
@@ -116,15 +137,17 @@ export async function deleteWebhook(sql: Sql, bankId: string, id: string): Promi
   return rows[0]?.pending;
 }
 
-/** The bank's enabled webhooks that asked for this event type. */
+/** The bank's enabled webhooks that asked for this event type, of this operation type (or of every type). */
 export async function listSubscribedWebhooks(
   sql: Sql,
   bankId: string,
   eventType: WebhookEventType,
+  operationType: OperationType,
 ): Promise<WebhookRow[]> {
   return sql.query<WebhookRow>(
-    `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE bank_id = $1 AND enabled AND events @> $2::jsonb ORDER BY seq`,
-    [bankId, JSON.stringify([eventType])],
+    `SELECT ${WEBHOOK_COLUMNS} FROM webhooks WHERE bank_id = $1 AND enabled AND events @> $2::jsonb
+       AND (operation_types IS NULL OR operation_types @> $3::jsonb) ORDER BY seq`,
+    [bankId, JSON.stringify([eventType]), JSON.stringify([operationType])],
   );
 }
 

@@ -28,7 +28,7 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
   return async function dispatchOperationEnded(operation: OperationView, key: string): Promise<void> {
     const type = eventTypeOf(operation.status);
     if (!type) return;
-    const webhooks = await listSubscribedWebhooks(db, operation.bank_id, type);
+    const webhooks = await listSubscribedWebhooks(db, operation.bank_id, type, operation.type);
     if (webhooks.length === 0) return;
     const eventId = webhookEventId(key, type);
     const payload = JSON.stringify({

@@ -72,6 +72,8 @@ describe('the OpenAPI document', () => {
       completed_at: null,
       error: null,
       result: null,
+      follow_up: false,
+      triggered_by: null,
     };
     expect(validate(row)).toBe(false);
     expect(validate({ ...row, progress: 1 })).toBe(true);

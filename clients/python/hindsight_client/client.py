@@ -546,11 +546,19 @@ class Hindsight:
         url: str,
         events: Iterable[str],
         secret: Optional[str] = None,
+        operation_types: Optional[Iterable[str]] = None,
     ) -> dict[str, Any]:
-        """Register a webhook for ``operation.completed`` / ``.failed`` / ``.cancelled``."""
+        """Register a webhook for ``operation.completed`` / ``.failed`` / ``.cancelled``.
+
+        ``operation_types`` (e.g. ``["batch_retain"]``) limits deliveries to operations of those types,
+        leaving out the ``graph_update`` and ``regenerate_observations`` follow-ups every retain queues;
+        omitted: every type.
+        """
         body: dict[str, Any] = {"url": url, "events": list(events)}
         if secret is not None:
             body["secret"] = secret
+        if operation_types is not None:
+            body["operation_types"] = list(operation_types)
         return self._request("POST", self._bank_path(bank_id, "webhooks"), body=body)
 
     def list_webhooks(self, bank_id: str) -> Any:
@@ -560,9 +568,10 @@ class Hindsight:
         return self._request("GET", self._bank_path(bank_id, "webhooks", (webhook_id, "webhook_id")))
 
     def update_webhook(self, bank_id: str, webhook_id: str, **fields: Any) -> dict[str, Any]:
-        """PATCH the given fields (``url``, ``events``, ``secret``, ...)."""
-        if "events" in fields and fields["events"] is not None:
-            fields["events"] = list(fields["events"])
+        """PATCH the given fields (``url``, ``events``, ``operation_types``, ``secret``, ``enabled``)."""
+        for listed in ("events", "operation_types"):
+            if listed in fields and fields[listed] is not None:
+                fields[listed] = list(fields[listed])
         return self._request(
             "PATCH", self._bank_path(bank_id, "webhooks", (webhook_id, "webhook_id")), body=fields
         )

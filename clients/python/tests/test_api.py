@@ -271,6 +271,23 @@ def test_webhook_crud(client, bank_id):
         client.configure_webhook(bank_id, url="https://example.com/h", events=["operation.exploded"])
 
 
+def test_webhook_operation_types(client, bank_id):
+    hook = client.configure_webhook(
+        bank_id=bank_id,
+        url="https://example.com/hooks/retains",
+        events=["operation.completed"],
+        operation_types=["batch_retain"],
+    )
+    assert hook["operation_types"] == ["batch_retain"]
+    updated = client.update_webhook(bank_id, hook["id"], operation_types=("graph_update",))
+    assert updated["operation_types"] == ["graph_update"]
+    with pytest.raises(BadRequestError):
+        client.configure_webhook(
+            bank_id, url="https://example.com/h", events=["operation.completed"], operation_types=["retain"]
+        )
+    client.delete_webhook(bank_id, hook["id"])
+
+
 class _Receiver:
     def __init__(self):
         self.deliveries = []

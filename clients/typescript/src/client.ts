@@ -153,6 +153,8 @@ export interface EntityParams extends BankParams {
 export interface ConfigureWebhookParams extends BankParams {
   url: string;
   events: WebhookEvent[];
+  /** Only operations of these types are delivered (e.g. `['batch_retain']`); omitted: every type. */
+  operationTypes?: OperationType[];
   secret?: string;
 }
 
@@ -168,6 +170,7 @@ export interface ListWebhookDeliveriesParams extends WebhookParams {
 export interface UpdateWebhookParams extends WebhookParams {
   url?: string;
   events?: WebhookEvent[];
+  operationTypes?: OperationType[];
   secret?: string;
   enabled?: boolean;
 }
@@ -504,7 +507,12 @@ export class HindsightClient {
     return this.call(webhookCreatedSchema, {
       method: 'POST',
       path: `${bankPath(params.bankId)}/webhooks`,
-      body: { url: params.url, events: params.events, secret: params.secret },
+      body: {
+        url: params.url,
+        events: params.events,
+        operation_types: params.operationTypes,
+        secret: params.secret,
+      },
       signal: params.signal,
       idempotent: false,
     });
@@ -532,7 +540,13 @@ export class HindsightClient {
     return this.call(webhookSchema, {
       method: 'PATCH',
       path: webhookPath(params),
-      body: { url: params.url, events: params.events, secret: params.secret, enabled: params.enabled },
+      body: {
+        url: params.url,
+        events: params.events,
+        operation_types: params.operationTypes,
+        secret: params.secret,
+        enabled: params.enabled,
+      },
       signal: params.signal,
       idempotent: false,
     });

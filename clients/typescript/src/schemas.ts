@@ -53,6 +53,10 @@ export const operationSchema = z.object({
   completedAt: timestamp.nullable(),
   error: z.string().nullable(),
   result: operationResultSchema.nullable(),
+  /** Queued by the service after new memories (graph_update, regenerate_observations), not by a caller. */
+  followUp: z.boolean().optional(),
+  /** The batch retain whose completion queued this follow-up; null for operations a caller started. */
+  triggeredBy: z.string().nullish(),
 });
 
 export const operationListSchema = z.object({
@@ -141,6 +145,8 @@ export const webhookSchema = z.object({
   bankId: z.string(),
   url: z.string(),
   events: z.array(z.enum(WEBHOOK_EVENTS)),
+  /** The operation types delivered; null: every type. */
+  operationTypes: z.array(z.enum(OPERATION_TYPES)).nullish(),
   enabled: z.boolean(),
   /** The secret itself is never returned after creation. */
   hasSecret: z.boolean(),

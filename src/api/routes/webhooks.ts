@@ -33,6 +33,7 @@ export function webhookRoutes(deps: AppDeps) {
         bankId: bank_id,
         url,
         events: unique(body.events),
+        operationTypes: body.operation_types ? unique(body.operation_types) : null,
         secret: body.secret ?? generated!,
       });
       // A generated secret is shown once, here; a secret the caller chose is never sent back.
@@ -57,6 +58,7 @@ export function webhookRoutes(deps: AppDeps) {
       const row = await updateWebhook(deps.db, bank_id, webhook_id, {
         url,
         events: body.events ? unique(body.events) : undefined,
+        operationTypes: body.operation_types ? unique(body.operation_types) : undefined,
         secret: body.secret ?? undefined,
         enabled: body.enabled ?? undefined,
       });
