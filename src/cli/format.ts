@@ -12,6 +12,18 @@ export function table(headers: string[], rows: string[][]): string {
   return [line(headers), ...rows.map(line)].join('\n');
 }
 
+/**
+ * A line no wider than `width`: cut at the last space that fits, with an ellipsis, never inside a word
+ * (only a single word longer than the line, such as a long id, is cut where the line ends).
+ */
+export function fitToWidth(line: string, width: number): string {
+  if (line.length <= width) return line;
+  const room = Math.max(1, width - 1); // for the ellipsis
+  const space = line.lastIndexOf(' ', room);
+  const cut = space > 0 ? line.slice(0, space).trimEnd() : line.slice(0, room);
+  return `${cut}…`;
+}
+
 /** A total of 0 under a non-zero progress means the total was never learnt: show it as unknown. */
 export function fraction(progress: number, total: number | null): string {
   const known = total !== null && (total > 0 || progress === 0);

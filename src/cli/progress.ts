@@ -1,6 +1,6 @@
 import cliProgress, { type SingleBar } from 'cli-progress';
 import type { Operation } from '../../clients/typescript/src/index.js';
-import { duration, fraction, percent } from './format.js';
+import { duration, fitToWidth, fraction, percent } from './format.js';
 
 const BAR_WIDTH = 30;
 
@@ -60,6 +60,16 @@ export function progressLine(
   return parts.join('  ');
 }
 
+/**
+ * The line with its bar when it fits the terminal, else without the bar, cut at a word if it is still too
+ * wide: cli-progress would clip it at the last column, mid-word. One column is left free, as some terminals
+ * wrap a line that fills the last one.
+ */
+export function barLine(withBar: string, withoutBar: string, columns: number): string {
+  const width = Math.max(10, columns - 1);
+  return withBar.length <= width ? withBar : fitToWidth(withoutBar, width);
+}
+
 /** Share of the bar to fill: all of it once completed, none while the total is unknown. */
 const filled = (operation: Operation) =>
   operation.status === 'completed'
@@ -85,7 +95,7 @@ export class LiveBars {
   private footer: SingleBar | undefined;
 
   constructor(
-    stream: NodeJS.WriteStream,
+    private readonly stream: NodeJS.WriteStream,
     private readonly showId: boolean,
   ) {
     this.multi = new cliProgress.MultiBar({
@@ -97,10 +107,14 @@ export class LiveBars {
       linewrap: false,
       clearOnComplete: false,
       format: (options, params, payload: BarPayload) =>
-        progressLine(payload.operation, payload.tracker, {
-          bar: cliProgress.Format.BarFormat(params.progress, options),
-          showId: this.showId,
-        }) + payload.suffix,
+        barLine(
+          progressLine(payload.operation, payload.tracker, {
+            bar: cliProgress.Format.BarFormat(params.progress, options),
+            showId: this.showId,
+          }) + payload.suffix,
+          progressLine(payload.operation, payload.tracker, { showId: this.showId }) + payload.suffix,
+          stream.columns || 80,
+        ),
     });
   }
 
@@ -115,7 +129,11 @@ export class LiveBars {
   /** A line of text above the bars (the first call places it). */
   note(text: string): void {
     if (this.footer) this.footer.update(0, { text });
-    else this.footer = this.multi.create(1, 0, { text }, { format: (_o, _p, payload) => payload.text });
+    else {
+      const format = (_o: unknown, _p: unknown, payload: { text: string }) =>
+        fitToWidth(payload.text, Math.max(10, (this.stream.columns || 80) - 1));
+      this.footer = this.multi.create(1, 0, { text }, { format });
+    }
   }
 
   /** Draws the last frame, leaves it on screen and shows the cursor again. */

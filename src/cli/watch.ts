@@ -83,7 +83,26 @@ interface Tracked {
  * Shows every pending or running operation of the bank, adding ones that appear, until all have
  * ended. Exit code: 1 when any failed, else 2 when any was cancelled, else 0.
  */
-export async function watchAll(ctx: CliContext, bankId: string, pollIntervalMs: number): Promise<number> {
+/** Waits, or returns early when Ctrl-C aborts the signal (then throws its reason). */
+async function pause(ms: number, signal: AbortSignal): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+  signal.throwIfAborted();
+}
+
+export async function watchAll(
+  ctx: CliContext,
+  bankId: string,
+  pollIntervalMs: number,
+  exitWhenIdle = false,
+): Promise<number> {
   const tracked = new Map<string, Tracked>();
   const area = ctx.tty && !ctx.json ? new LiveBars(process.stdout, true) : undefined;
   const failures: unknown[] = [];
@@ -143,9 +162,21 @@ export async function watchAll(ctx: CliContext, bankId: string, pollIntervalMs: 
 
   try {
     await discover();
-    if (tracked.size === 0) {
+    if (tracked.size === 0 && exitWhenIdle) {
       if (!ctx.json) ctx.out(`No pending or running operations in bank ${bankId}.`);
       return 0;
+    }
+    if (tracked.size === 0) {
+      // "Including new ones": an idle bank is watched until its next operation starts (or Ctrl-C).
+      if (!ctx.json) {
+        ctx.out(
+          `No pending or running operations in bank ${bankId} yet: waiting for new ones (Ctrl-C to stop).`,
+        );
+      }
+      while (tracked.size === 0) {
+        await pause(pollIntervalMs, ctx.signal);
+        await discover();
+      }
     }
     for (;;) {
       const active = [...tracked.values()].filter((entry) => !isTerminalStatus(entry.operation.status));

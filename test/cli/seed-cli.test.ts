@@ -281,8 +281,14 @@ describe('seed: watch from the CLI', () => {
     expect((await client.getOperation({ bankId, operationId: later.operationId })).status).toBe('completed');
   }, 120_000);
 
-  it('watch --all says so when nothing is active', async () => {
-    const result = await hindsight('operations', 'watch', uniqueBank('cli-idle'), '--all');
+  it('watch --all --exit-when-idle says so when nothing is active', async () => {
+    const result = await hindsight(
+      'operations',
+      'watch',
+      uniqueBank('cli-idle'),
+      '--all',
+      '--exit-when-idle',
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^No pending or running operations in bank /);
   }, 60_000);

@@ -87,7 +87,9 @@ export class HindsightConnectionError extends HindsightError {
   readonly baseUrl: string;
 
   constructor(baseUrl: string, cause: unknown) {
-    super(`cannot reach the Hindsight API at ${baseUrl}: ${describeCause(cause)}`, { cause });
+    super(`cannot reach the Hindsight API at ${baseUrl}: ${explain(baseUrl, describeCause(cause))}`, {
+      cause,
+    });
     this.baseUrl = baseUrl;
   }
 }
@@ -136,6 +138,22 @@ export class OperationTimeoutError extends HindsightError {
     super(`operation ${operationId} did not finish within ${timeoutMs} ms`);
     this.operation = operation;
   }
+}
+
+/** fetch's own words for a port it never connects to (1, 7, 25, 6000 …, the Fetch standard's list). */
+function explain(baseUrl: string, reason: string): string {
+  if (reason.includes('ECONNREFUSED')) return `${reason} (connection refused: is the service running there?)`;
+  if (reason !== 'bad port') return reason;
+  let port = '';
+  try {
+    port = new URL(baseUrl).port;
+  } catch {
+    // the reason alone, then
+  }
+  return (
+    `port ${port} is on fetch's list of ports it never connects to, so the API cannot be reached there ` +
+    '(it listens on port 8888 unless the server sets HINDSIGHT_PORT)'
+  );
 }
 
 function describeCause(cause: unknown): string {

@@ -22,6 +22,7 @@ interface ListOptions {
 
 interface WatchOptions {
   all?: boolean;
+  exitWhenIdle?: boolean;
   interval: number;
 }
 
@@ -52,9 +53,7 @@ export function registerOperations(program: Command, signal: AbortSignal): void 
     .addOption(new Option('--status <status>', 'only operations in this state').choices(OPERATION_STATUSES))
     .addOption(new Option('--type <type>', 'only operations of this type').choices(OPERATION_TYPES))
     .addOption(new Option('--limit <n>', 'page size (1-100, default 20)').argParser(parseInteger(1, 100)))
-    .addOption(
-      new Option('--offset <n>', 'skip this many').argParser(parseInteger(0, Number.MAX_SAFE_INTEGER)),
-    )
+    .addOption(new Option('--offset <n>', 'skip this many').argParser(parseInteger(0, 100_000_000)))
     .addOption(
       new Option('--all', 'every matching operation, page after page').conflicts(['limit', 'offset']),
     )
@@ -110,6 +109,7 @@ export function registerOperations(program: Command, signal: AbortSignal): void 
     .argument('<bank>', 'memory bank id')
     .argument('[id]', 'operation id')
     .option('--all', 'follow every pending and running operation of the bank, including new ones')
+    .option('--exit-when-idle', 'with --all: exit at once (status 0) when no operation is pending or running')
     .addOption(
       new Option('--interval <ms>', 'poll interval when the server offers no event stream')
         .argParser(parseInteger(100, 600_000))
@@ -119,7 +119,8 @@ export function registerOperations(program: Command, signal: AbortSignal): void 
       'after',
       `
 Exit status: 0 when the operation completed, 1 when it failed, 2 when it was cancelled.
-With --all: 1 when any failed, else 2 when any was cancelled, else 0.`,
+With --all: 1 when any failed, else 2 when any was cancelled, else 0. With --all and nothing pending or
+running, it waits for the next operation (Ctrl-C stops it) unless --exit-when-idle is given.`,
     )
     .action(async (bank: string, id: string | undefined, options: WatchOptions, command: Command) => {
       if (id && options.all) command.error('error: give an operation id or --all, not both');
@@ -127,7 +128,7 @@ With --all: 1 when any failed, else 2 when any was cancelled, else 0.`,
         command.error('error: give an operation id, or --all for every active operation');
       const ctx = contextFrom(command, signal);
       if (options.all) {
-        process.exitCode = await watchAll(ctx, bank, options.interval);
+        process.exitCode = await watchAll(ctx, bank, options.interval, options.exitWhenIdle === true);
         return;
       }
       const final = await watchOne(ctx, bank, id as string, options.interval);

@@ -12,7 +12,7 @@ const SYNC_MAX_ITEMS = 100;
 const SYNC_MAX_BYTES = 100 * 1024;
 
 interface RetainOptions {
-  files: string[];
+  files?: string[];
   async?: boolean;
   context?: string;
   interval: number;
@@ -22,8 +22,9 @@ export function registerRetain(program: Command, signal: AbortSignal): void {
   program
     .command('retain')
     .description('retain files into a memory bank, one document per file (document id = its path)')
-    .argument('<bank>', 'memory bank id (created on first use)')
-    .requiredOption(
+    // Both checked in the action, bank first: commander would otherwise ask for --files before the bank.
+    .argument('[bank]', 'memory bank id (created on first use)')
+    .option(
       '--files <paths...>',
       'files, directories or glob patterns (*, ?, [..], {a,b}, **); quote patterns to let hindsight expand them',
     )
@@ -40,14 +41,18 @@ export function registerRetain(program: Command, signal: AbortSignal): void {
 Without --async, up to ${SYNC_MAX_ITEMS} files and ${SYNC_MAX_BYTES / 1024} KB are retained synchronously;
 larger sets are submitted as an operation and followed with a progress bar until done.`,
     )
-    .action(async (bank: string, options: RetainOptions, command: Command) => {
+    .action(async (bank: string | undefined, options: RetainOptions, command: Command) => {
+      if (!bank) command.error('error: missing bank id: hindsight retain <bank> --files <paths...>');
+      if (!options.files) {
+        command.error(`error: say what to retain: hindsight retain ${bank} --files <paths...>`);
+      }
       const ctx = contextFrom(command, signal);
       process.exitCode = await retain(ctx, bank, options);
     });
 }
 
 async function retain(ctx: CliContext, bankId: string, options: RetainOptions): Promise<number> {
-  const files = expandFiles(options.files);
+  const files = expandFiles(options.files ?? []);
   const contents: RetainItem[] = [];
   for (const file of files) {
     const content = readFileSync(file, 'utf8');
