@@ -94,15 +94,26 @@ function streamAttempter(url: string, path: string, counts: Record<string, numbe
         const req = httpRequest(`${url}${path}`, { headers: { accept: 'text/event-stream' }, agent: false });
         req.on('response', (res) => {
           const retryAfter = Number(res.headers['retry-after'] ?? 1);
-          res.on('data', () => undefined);
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
-          res.on('error', () => resolve({ status: res.statusCode ?? 0, retryAfter }));
+          // A stream that ends without the terminal state was dropped by the server.
+          let tail = '';
+          res.on('data', (d: Buffer) => {
+            tail = (tail + d.toString('utf8')).slice(-200_000);
+          });
+          const ended = () =>
+            resolve({
+              status:
+                res.statusCode === 200 && !tail.includes('"status":"completed"') ? -1 : (res.statusCode ?? 0),
+              retryAfter,
+            });
+          res.on('end', ended);
+          res.on('error', ended);
         });
         req.on('error', () => resolve({ status: 0, retryAfter: 1 }));
         req.end();
       });
       counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
       if (outcome.status === 200) return; // the operation ended
+      if (outcome.status === -1) continue; // dropped: open another at once
       await sleep(outcome.retryAfter * 1000);
     }
   })();
@@ -236,7 +247,9 @@ async function main(): Promise<void> {
         ],
       )}\n`,
     );
-    console.log(`stream answers: ${JSON.stringify(streamCounts)}`);
+    console.log(
+      `stream answers (200: held to the terminal state, -1: ended early): ${JSON.stringify(streamCounts)}`,
+    );
     console.log(
       `slow bodies ended by the server: ${JSON.stringify(bodyStatuses)}, after ${fmt.ms(closeSummary.p50)} ` +
         `(p50) / ${fmt.ms(closeSummary.max)} (max)`,

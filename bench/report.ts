@@ -406,6 +406,8 @@ ${r.profileSummary ? `\n## CPU profile of the service process (10,000 documents,
 - System PostgreSQL rows run when \`BENCH_DATABASE_URL\` or \`DATABASE_URL\` is set, or when
   \`scripts/start-postgres.sh\` can start a local server. \`--large\` (or \`BENCH_LARGE=1\`) adds 100,000 documents
   on the embedded engine; \`--profile\` runs the 10,000-document service under \`--cpu-prof\` (slower).
+- A client holding connections (1,000 event streams, 100 bodies sent a byte at a time) beside a batch:
+  docs/BENCHMARKS-LIMITS.md, \`npm run bench:limits\`.
 `;
   return { tables, document };
 }

@@ -14,6 +14,8 @@ export interface BodyGuardOptions {
 
 /** A body still arriving after its answer is discarded for this long at most... */
 export const LINGER_MS = 10_000;
+/** ...and no longer than this without a byte arriving... */
+export const LINGER_IDLE_MS = 2_000;
 /** ...and up to this many bytes (or the body limit, when that is larger). */
 export const LINGER_BYTES = 64 * 1024 * 1024;
 
@@ -95,19 +97,28 @@ function linger(req: IncomingMessage, options: BodyGuardOptions): void {
   let discarded = 0;
   const close = () => {
     clearTimeout(timer);
+    clearTimeout(idle);
     req.socket.destroy();
   };
   const timer = setTimeout(close, options.lingerMs);
+  // A client that stopped sending once it had the answer leaves nothing to wait for.
+  const idle = setTimeout(close, LINGER_IDLE_MS);
   timer.unref();
+  idle.unref();
   // The answer is out: nobody needs the body any more, and a reader that stopped pulling (a web stream the
   // route gave up on) would otherwise keep it paused.
   req.removeAllListeners('data');
   req.removeAllListeners('readable');
   req.on('data', (chunk: Buffer) => {
     discarded += chunk.length;
+    idle.refresh();
     if (discarded > options.lingerBytes) close();
   });
-  req.once('end', () => clearTimeout(timer));
-  req.once('close', () => clearTimeout(timer));
+  const done = () => {
+    clearTimeout(timer);
+    clearTimeout(idle);
+  };
+  req.once('end', done);
+  req.once('close', done);
   req.resume();
 }

@@ -117,6 +117,29 @@ describe('watching an operation', () => {
     expect(server.requests.slice(1).every((request) => !request.endsWith('/events'))).toBe(true);
   });
 
+  it('polls when the server refuses another stream to this client (429)', async () => {
+    server = await localServer((req, res, index) => {
+      if (req.url?.endsWith('/events')) {
+        res.setHeader('retry-after', '5');
+        sendJson(res, 429, {
+          error: { code: 'too_many_requests', message: 'this client holds 100 streams' },
+        });
+        return;
+      }
+      sendJson(
+        res,
+        200,
+        index < 2 ? operationJson({ progress: index }) : operationJson({ status: 'completed' }),
+      );
+    });
+    const client = new HindsightClient({ baseUrl: server.url });
+    const states = await collect(
+      client.watchOperation({ bankId: 'bank-local', operationId: 'op-local', pollIntervalMs: 5 }),
+    );
+    expect(states.map((op) => op.status)).toEqual(['running', 'completed']);
+    expect(server.requests.filter((request) => request.endsWith('/events'))).toHaveLength(1);
+  });
+
   it('falls back to polling when the stream breaks before the end', async () => {
     server = await localServer((req, res) => {
       if (req.url?.endsWith('/events')) {

@@ -645,6 +645,10 @@ export class HindsightClient {
         if (error instanceof HindsightApiError && (error.status === 404 || error.status >= 500)) {
           return 'unavailable';
         }
+        // This client holds as many streams as the server allows it: polling still works.
+        if (error instanceof HindsightApiError && error.status === 429 && params.transport !== 'events') {
+          return 'unavailable';
+        }
         if (error instanceof HindsightConnectionError) return 'unavailable';
         throw error;
       }
