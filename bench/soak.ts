@@ -53,9 +53,22 @@ const metric = (text: string, name: string) => {
   return match ? Number(match[1]) : Number.NaN;
 };
 
-/** Cumulative buckets of a histogram whose name starts with `prefix` (summed over label sets). */
+/** The sum of every series of a metric (over label sets). */
+function total(text: string, name: string): number {
+  let sum = 0;
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))) sum += Number(m[1]);
+  return sum;
+}
+
+/**
+ * Cumulative buckets of a histogram whose name starts with `prefix` (summed over label sets), with its sum
+ * and count as bounds `-1` and `-2`. The SDK's latencies are in milliseconds, its largest bound 1 s.
+ */
 function buckets(text: string, prefix: string): Map<number, number> {
-  const out = new Map<number, number>();
+  const out = new Map<number, number>([
+    [-1, total(text, `${prefix}_sum`)],
+    [-2, total(text, `${prefix}_count`)],
+  ]);
   const re = new RegExp(`^${prefix}\\w*_bucket\\{([^}]*)\\} ([0-9.eE+-]+)$`, 'gm');
   for (const m of text.matchAll(re)) {
     const le = /le="([^"]+)"/.exec(m[1]!)?.[1];
@@ -66,9 +79,13 @@ function buckets(text: string, prefix: string): Map<number, number> {
   return out;
 }
 
+/** The mean of what a histogram gained between two scrapes. */
+const meanBetween = (before: Map<number, number>, after: Map<number, number>) =>
+  ((after.get(-1) ?? 0) - (before.get(-1) ?? 0)) / ((after.get(-2) ?? 0) - (before.get(-2) ?? 0));
+
 /** The p99 bound of what a histogram gained between two scrapes. */
 function p99Between(before: Map<number, number>, after: Map<number, number>): number {
-  const bounds = [...after.keys()].sort((a, b) => a - b);
+  const bounds = [...after.keys()].filter((b) => b >= 0).sort((a, b) => a - b);
   const delta = bounds.map((b) => (after.get(b) ?? 0) - (before.get(b) ?? 0));
   const total = delta.at(-1) ?? 0;
   if (total <= 0) return Number.NaN;
@@ -185,6 +202,7 @@ async function main(): Promise<void> {
     );
     const wftAfter = buckets(await workerMetrics(), 'temporal_workflow_task_execution_latency');
     const wftP99 = p99Between(wftBefore, wftAfter);
+    const wftMean = meanBetween(wftBefore, wftAfter);
     wftBefore = wftAfter;
     const temporalPid = childOf(service.pid, 'temporal');
     const postgresPid = service.postgresPid();
@@ -196,7 +214,8 @@ async function main(): Promise<void> {
       eventLoopLagP99Ms: metric(api, 'nodejs_eventloop_lag_p99_seconds') * 1000,
       temporalRssMb: temporalPid ? treePssMb(temporalPid) : Number.NaN,
       postgresPssMb: postgresPid ? treePssMb(postgresPid) : Number.NaN,
-      workflowTaskP99Ms: wftP99 * 1000,
+      workflowTaskP99Ms: wftP99,
+      workflowTaskMeanMs: wftMean,
       notFound: notFoundBefore + service.said(NOT_FOUND),
       crashes: crashes.length,
       hotSubmitP99Ms: percentile(window.get('submit hot') ?? [], 99),
@@ -208,7 +227,7 @@ async function main(): Promise<void> {
     minutes.push(minute);
     log(
       `minute ${m}: RSS ${Math.round(minute.serviceRssMb)} MB, heap ${Math.round(minute.heapUsedMb)} MB, ` +
-        `lag p99 ${Math.round(minute.eventLoopLagP99Ms)} ms, workflow task p99 ${Math.round(minute.workflowTaskP99Ms)} ms, ` +
+        `lag p99 ${Math.round(minute.eventLoopLagP99Ms)} ms, workflow task mean ${Math.round(minute.workflowTaskMeanMs)} ms, ` +
         `not found ${minute.notFound}, crashes ${minute.crashes}, reads p99 ${Math.round(minute.readP99Ms)} ms, ` +
         `${minute.requests} requests; load ${minute.loadAverage}`,
     );
