@@ -56,6 +56,10 @@ export interface ServiceChild {
   postgresPid(): number | undefined;
   /** TMPRL1104 lines the worker has logged: a workflow task ran over the SDK's 5 s warning threshold. */
   slowWorkflowTaskWarnings(): number;
+  /** How many times the service's output has said `needle` so far (only needles given at start). */
+  said(needle: string): number;
+  /** The exit code or signal once the process has ended by itself, with the end of its output. */
+  exit(): { code: number | null; signal: string | null; output: string } | undefined;
   /** SIGTERM (the worker drains, a CPU profile is written), SIGKILL if it has not exited in 30 s. */
   stop(): Promise<void>;
 }
@@ -70,7 +74,10 @@ process.once('exit', () => {
  * would, against the given Temporal server and store, and samples its resident memory every 250 ms.
  */
 export async function startService(options: {
-  temporalAddress: string;
+  /** Without one the service starts its embedded Temporal dev server (on `TEMPORAL_PORT` in `env`). */
+  temporalAddress?: string | undefined;
+  /** Output lines to count (see `said`). */
+  watchFor?: string[];
   dataDir: string;
   port: number;
   taskQueue: string;
@@ -86,7 +93,7 @@ export async function startService(options: {
       env[key] = value;
   }
   Object.assign(env, {
-    TEMPORAL_ADDRESS: options.temporalAddress,
+    ...(options.temporalAddress ? { TEMPORAL_ADDRESS: options.temporalAddress } : {}),
     TEMPORAL_TASK_QUEUE: options.taskQueue,
     HINDSIGHT_DATA_DIR: options.dataDir,
     HINDSIGHT_PORT: String(options.port),
@@ -108,9 +115,16 @@ export async function startService(options: {
   children.add(child);
   let output = '';
   let slowTasks = 0;
+  const counts = new Map((options.watchFor ?? []).map((needle) => [needle, 0]));
+  let ended: { code: number | null; signal: string | null; output: string } | undefined;
+  // 'close': after the last output has been read, so a native crash's stack trace is in it.
+  child.once('close', (code, signal) => {
+    ended = { code, signal, output };
+  });
   const keep = (chunk: Buffer) => {
     const text = chunk.toString('utf8');
     slowTasks += text.split('TMPRL1104').length - 1;
+    for (const [needle, n] of counts) counts.set(needle, n + text.split(needle).length - 1);
     output = (output + text).slice(-8_000);
   };
   child.stdout?.on('data', keep);
@@ -144,6 +158,8 @@ export async function startService(options: {
       }
     },
     slowWorkflowTaskWarnings: () => slowTasks,
+    said: (needle) => counts.get(needle) ?? 0,
+    exit: () => ended,
     stop: async () => {
       rss.stop();
       if (child.exitCode === null && child.signalCode === null) {
