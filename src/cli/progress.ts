@@ -61,13 +61,24 @@ export function progressLine(
 }
 
 /**
- * The line with its bar when it fits the terminal, else without the bar, cut at a word if it is still too
- * wide: cli-progress would clip it at the last column, mid-word. One column is left free, as some terminals
- * wrap a line that fills the last one.
+ * An operation's line for a terminal `columns` wide: with its bar when the bar, the numbers and the status fit,
+ * else without the bar; what follows (`suffix`) is cut at a word when it does not fit. cli-progress turns the
+ * terminal's line wrapping off, so a longer line would be cut at the last column, mid-word. One column is left
+ * free, as some terminals wrap a line that fills the last one. Of a terminal that reports no width (0), nothing
+ * is cut.
  */
-export function barLine(withBar: string, withoutBar: string, columns: number): string {
+export function barLine(
+  withBar: string,
+  withoutBar: string,
+  suffix: string,
+  columns: number | undefined,
+): string {
+  if (!columns) return withBar + suffix;
   const width = Math.max(10, columns - 1);
-  return withBar.length <= width ? withBar : fitToWidth(withoutBar, width);
+  for (const core of [withBar, withoutBar]) {
+    if (core.length < width) return fitToWidth(core + suffix, width);
+  }
+  return fitToWidth(withoutBar + suffix, width);
 }
 
 /** Share of the bar to fill: all of it once completed, none while the total is unknown. */
@@ -111,9 +122,10 @@ export class LiveBars {
           progressLine(payload.operation, payload.tracker, {
             bar: cliProgress.Format.BarFormat(params.progress, options),
             showId: this.showId,
-          }) + payload.suffix,
-          progressLine(payload.operation, payload.tracker, { showId: this.showId }) + payload.suffix,
-          stream.columns || 80,
+          }),
+          progressLine(payload.operation, payload.tracker, { showId: this.showId }),
+          payload.suffix,
+          stream.columns,
         ),
     });
   }
@@ -130,8 +142,10 @@ export class LiveBars {
   note(text: string): void {
     if (this.footer) this.footer.update(0, { text });
     else {
-      const format = (_o: unknown, _p: unknown, payload: { text: string }) =>
-        fitToWidth(payload.text, Math.max(10, (this.stream.columns || 80) - 1));
+      const format = (_o: unknown, _p: unknown, payload: { text: string }) => {
+        const columns = this.stream.columns;
+        return columns ? fitToWidth(payload.text, Math.max(10, columns - 1)) : payload.text;
+      };
       this.footer = this.multi.create(1, 0, { text }, { format });
     }
   }

@@ -138,10 +138,15 @@ describe('lines on a terminal', () => {
     expect(fitToWidth('x'.repeat(60), 50)).toBe(`${'x'.repeat(49)}…`);
   });
 
-  it('drop the bar before anything else when the terminal is too narrow', () => {
-    const withoutBar = 'op-0123456789  450/1000  45%  12.5 items/s  ETA 44s  running  batch_retain';
-    expect(barLine(words, withoutBar, 120)).toBe(words);
-    expect(barLine(words, withoutBar, 80)).toBe(withoutBar);
-    expect(barLine(words, withoutBar, 60)).toBe('op-0123456789  450/1000  45%  12.5 items/s  ETA 44s…');
+  it('keep the bar and the status, cutting what follows at a word, and drop the bar only when needed', () => {
+    const withBar = 'op-0123456789  [██████░░░░]  450/1000  45%  ETA 44s  running';
+    const withoutBar = 'op-0123456789  450/1000  45%  ETA 44s  running';
+    const suffix = '  batch_retain';
+    expect(barLine(withBar, withoutBar, suffix, 120)).toBe(withBar + suffix);
+    expect(barLine(withBar, withoutBar, suffix, 70)).toBe(`${withBar}…`);
+    expect(barLine(withBar, withoutBar, suffix, 55)).toBe(`${withoutBar}…`);
+    expect(barLine(withBar, withoutBar, suffix, 30)).toBe('op-0123456789  450/1000  45%…');
+    // A terminal that reports no width: nothing is cut.
+    expect(barLine(withBar, withoutBar, suffix, 0)).toBe(withBar + suffix);
   });
 });

@@ -174,7 +174,7 @@ describe('seed: list operations from the CLI', () => {
 
     const badLimit = await hindsight('operations', 'list', 'some-bank', '--limit', 'lots');
     expect(badLimit.code).not.toBe(0);
-    expect(badLimit.stderr).toMatch(/--limit.*expected an integer/);
+    expect(badLimit.stderr).toMatch(/--limit.*must be a whole number from 1 to 100/);
 
     const noTarget = await hindsight('operations', 'cancel', 'some-bank');
     expect(noTarget.code).not.toBe(0);
