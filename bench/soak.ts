@@ -56,7 +56,8 @@ const metric = (text: string, name: string) => {
 /** The sum of every series of a metric (over label sets). */
 function total(text: string, name: string): number {
   let sum = 0;
-  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm'))) sum += Number(m[1]);
+  for (const m of text.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'gm')))
+    sum += Number(m[1]);
   return sum;
 }
 
