@@ -53,7 +53,7 @@ describe('CLI messages', () => {
   it('asks for the bank first when retain has neither bank nor files', async () => {
     const none = await runCli(['retain']);
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain('missing bank id');
+    expect(none.stderr).toContain("missing required argument 'bank'");
     expect(none.stderr).not.toContain("--files <paths...>' not specified");
     const noFiles = await runCli(['retain', 'bank-x']);
     expect(noFiles.code).toBe(1);

@@ -22,11 +22,12 @@ export function registerRetain(program: Command, signal: AbortSignal): void {
   program
     .command('retain')
     .description('retain files into a memory bank, one document per file (document id = its path)')
-    // Both checked in the action, bank first: commander would otherwise ask for --files before the bank.
-    .argument('[bank]', 'memory bank id (created on first use)')
+    .argument('<bank>', 'memory bank id (created on first use)')
+    // Checked in the action, after the bank: commander checks required options first, so a missing bank
+    // would be reported as a missing --files.
     .option(
       '--files <paths...>',
-      'files, directories or glob patterns (*, ?, [..], {a,b}, **); quote patterns to let hindsight expand them',
+      'required: files, directories or glob patterns (*, ?, [..], {a,b}, **); quote patterns to let hindsight expand them',
     )
     .option('--async', 'start a batch_retain operation, print its id and return at once')
     .option('--context <text>', 'context stored with every document')
@@ -41,8 +42,7 @@ export function registerRetain(program: Command, signal: AbortSignal): void {
 Without --async, up to ${SYNC_MAX_ITEMS} files and ${SYNC_MAX_BYTES / 1024} KB are retained synchronously;
 larger sets are submitted as an operation and followed with a progress bar until done.`,
     )
-    .action(async (bank: string | undefined, options: RetainOptions, command: Command) => {
-      if (!bank) command.error('error: missing bank id: hindsight retain <bank> --files <paths...>');
+    .action(async (bank: string, options: RetainOptions, command: Command) => {
       if (!options.files) {
         command.error(`error: say what to retain: hindsight retain ${bank} --files <paths...>`);
       }
