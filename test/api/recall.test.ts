@@ -82,8 +82,12 @@ describe('recall by meaning and words, with a model provider', () => {
 
   it('finds a memory by meaning that shares no word with the query', async () => {
     const bank = uniqueBank('recall');
-    const items = [{ content: 'The physician prescribed rest.' }, { content: 'Carol plays the cello.' }];
-    expect((await http(svc.url, 'POST', `/v1/default/banks/${bank}/memories`, { items })).status).toBe(200);
+    // The fake embedding hashes words into few dimensions: the other memory shares none with "doctor" there.
+    const items = [{ content: 'The physician prescribed rest.' }, { content: 'Erin sings in a choir.' }];
+    const retained = await http(svc.url, 'POST', `/v1/default/banks/${bank}/memories`, { items });
+    expect(retained.status).toBe(200);
+    // Both documents became memories (a model answer that failed would leave one out and explain a miss).
+    expect(retained.body).toMatchObject({ failed_items: [] });
     const results = await recall(svc, bank, 'doctor');
     expect(results[0]?.text).toContain('physician');
   });
