@@ -7,7 +7,9 @@
  * back; once it has made progress it is cancelled with DELETE. Each cancel is broken down from the workflow's
  * history: when Temporal recorded the cancel request, when the workflow asked its chunk activities to stop,
  * when the last of them stopped, and when a client first read `cancelled`. Then PACE_DOCS documents (2,000)
- * run to completion, timed. RSS is read idle after start-up, after the cancels and after the timed batch.
+ * run to completion, timed. RSS is read idle after start-up, after the cancels and after the timed batch, and
+ * after CACHE_BANKS banks (0) have each run a 10-document batch and its follow-ups (bank queue, graph update,
+ * observations: four workflows a bank), which fills the workflow cache.
  * Extra environment (HINDSIGHT_*) passes to the service.
  */
 import { execFileSync } from 'node:child_process';
@@ -25,6 +27,8 @@ const CANCELS = Number(process.env.CANCELS ?? 5);
 const DOCS = Number(process.env.DOCS ?? 2_000);
 const POLLERS = Number(process.env.POLLERS ?? 20);
 const PACE_DOCS = Number(process.env.PACE_DOCS ?? 2_000);
+/** Banks that each get one small batch at the end, to fill the worker's workflow cache (0: skip). */
+const CACHE_BANKS = Number(process.env.CACHE_BANKS ?? 0);
 
 interface Cancel {
   /** DELETE sent → its answer read. */
@@ -177,6 +181,27 @@ async function main(): Promise<void> {
       await cancelOpenOperations(service.url, bank);
       await sleep(5_000);
       log(`after the batch: ${memoryLine(service.pid, await metrics())}`);
+    }
+    if (CACHE_BANKS > 0) {
+      const started = Date.now();
+      const ids = await Promise.all(
+        Array.from({ length: CACHE_BANKS }, async (_, i) => {
+          const bank = `bench-cache-${i}`;
+          return { bank, ...(await submit(service.url, bank, makeDocuments(10, 200 + i))) };
+        }),
+      );
+      for (const { bank, operationId } of ids) await waitEnded(service.url, bank, operationId);
+      // The follow-ups each completed batch queued: let them run out too.
+      const open = async (bank: string) =>
+        (await http<any>(service.url, 'GET', `${opsPath(bank)}?limit=10`)).body.operations.some(
+          (op: any) => op.status === 'pending' || op.status === 'running',
+        );
+      for (const { bank } of ids) while (await open(bank)) await sleep(500);
+      log(
+        `${CACHE_BANKS} banks ran a batch and its follow-ups in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      await sleep(5_000);
+      log(`after ${CACHE_BANKS} banks: ${memoryLine(service.pid, await metrics())}`);
     }
     log(
       `load average ${loadavg()
