@@ -67,13 +67,17 @@ export async function markOperationRunning(
  * cancelled or failed on the way) and the items it could not retain.
  */
 async function retainResult(db: Database, operationId: string, itemsProcessed: number) {
-  const memoryIds = await memoryIdsOfOperation(db, operationId);
-  const failedItems = await listFailures(db, operationId);
+  // Independent reads, side by side: this runs between the last chunk and the row reading final.
+  const [memoryIds, failedItems, entitiesCount] = await Promise.all([
+    memoryIdsOfOperation(db, operationId),
+    listFailures(db, operationId),
+    countEntitiesOfOperation(db, operationId),
+  ]);
   return {
     memory_ids: memoryIds,
     items_count: itemsProcessed,
     memories_count: memoryIds.length,
-    entities_count: await countEntitiesOfOperation(db, operationId),
+    entities_count: entitiesCount,
     failed_items: failedItems,
   };
 }

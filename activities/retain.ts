@@ -11,6 +11,13 @@ import { factsStep } from './models.js';
 /** Items per transaction: the embedded store serves one transaction at a time, so API reads wait little. */
 const WRITE_BATCH = 25;
 
+/**
+ * A cancel reaches an activity only in the answer to one of its heartbeats. A write batch takes seconds on a
+ * busy CPU (its extraction queues behind the other chunks'), so a heartbeat per batch left a cancel waiting
+ * that long; a timer keeps them going (the worker's throttle sends at most one per its interval).
+ */
+const HEARTBEAT_EVERY_MS = 100;
+
 export interface RetainChunkInput {
   operationId: string;
   bankId: string;
@@ -48,13 +55,33 @@ export async function retainChunk(
   input: RetainChunkInput,
 ): Promise<{ processed: number }> {
   const ctx = Context.current();
+  let nextIndex = input.start;
+  ctx.heartbeat({ nextIndex });
+  const beat = setInterval(() => ctx.heartbeat({ nextIndex }), HEARTBEAT_EVERY_MS);
+  try {
+    return await retainBatches(db, extraction, input, (index) => {
+      nextIndex = index;
+    });
+  } finally {
+    clearInterval(beat);
+  }
+}
+
+async function retainBatches(
+  db: Database,
+  extraction: ExtractionPool,
+  input: RetainChunkInput,
+  reached: (itemIndex: number) => void,
+): Promise<{ processed: number }> {
+  const ctx = Context.current();
   const items = await loadUnprocessed(db, input.operationId, input.start, input.end);
   let processed = 0;
   for (let i = 0; i < items.length; i += WRITE_BATCH) {
+    // Cancelled: stop before the next batch (an extraction under way is abandoned through the signal); what
+    // committed so far stays, and is counted.
+    ctx.cancellationSignal.throwIfAborted();
     const batch = items.slice(i, i + WRITE_BATCH);
-    // A heartbeat per write batch (the SDK sends them throttled) brings a cancel in promptly, and the chunk
-    // stops before its next batch; what committed so far stays, and is counted.
-    ctx.heartbeat({ nextIndex: batch[0]!.item_index });
+    reached(batch[0]!.item_index);
     const prepared = input.modelFacts
       ? assemble(
           input.bankId,

@@ -32,6 +32,16 @@ const envSchema = z.object({
   HINDSIGHT_CHUNK_SIZE: z.coerce.number().int().min(1).max(10_000).default(250),
   HINDSIGHT_CHUNK_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   HINDSIGHT_EXTRACTION_THREADS: z.coerce.number().int().min(0).max(64).default(DEFAULT_EXTRACTION_THREADS),
+  // At least the worker's 40 workflow tasks at once (the SDK's default), each of which holds its workflow.
+  HINDSIGHT_MAX_CACHED_WORKFLOWS: z.coerce
+    .number({ error: 'must be a whole number of workflows, such as 250' })
+    .int('must be a whole number of workflows, such as 250')
+    .min(
+      40,
+      'must be at least 40: the worker runs up to 40 workflow tasks at once, each with its workflow in memory',
+    )
+    .max(100_000, 'must be at most 100000 workflows')
+    .default(250),
   HINDSIGHT_API_KEYS: z.string().default(''),
   HINDSIGHT_ALLOWED_HOSTS: z.string().default(''),
   HINDSIGHT_WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
@@ -119,6 +129,11 @@ export interface Config {
      * own version and new ones once the version is made current; unset, it serves every execution.
      */
     deploymentVersion: { deploymentName: string; buildId: string } | undefined;
+    /**
+     * Workflow executions the worker keeps in memory between their tasks (the SDK sizes its default from
+     * the heap limit: about 2,000 here). One past it is evicted and replays its history on its next task.
+     */
+    maxCachedWorkflows: number;
   };
 }
 
@@ -251,6 +266,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       deploymentVersion: e.TEMPORAL_WORKER_BUILD_ID
         ? { deploymentName: e.TEMPORAL_DEPLOYMENT_NAME, buildId: e.TEMPORAL_WORKER_BUILD_ID }
         : undefined,
+      maxCachedWorkflows: e.HINDSIGHT_MAX_CACHED_WORKFLOWS,
     },
   };
 }

@@ -1,18 +1,9 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import { type ExtractedFact, extractDocument } from '../domain/extract.js';
+import type { ExtractedFact } from '../domain/extract.js';
 
 /** A document's facts, or why they could not be extracted. */
 export type Extraction = { facts: ExtractedFact[] } | { error: string };
-
-/** One document, on whichever thread runs it. */
-export function extractOne(text: string): Extraction {
-  try {
-    return { facts: extractDocument(text).facts };
-  } catch (error) {
-    return { error: (error as Error).message };
-  }
-}
 
 export interface ExtractionRequest {
   id: number;
@@ -112,6 +103,7 @@ export class ExtractionPool {
 }
 
 async function extractHere(texts: string[], signal?: AbortSignal): Promise<Extraction[]> {
+  const { extractOne } = await import('./extract-one.js');
   const results: Extraction[] = [];
   for (const text of texts) {
     await nextTurn();
