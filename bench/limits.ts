@@ -38,7 +38,10 @@ interface Window {
   healthNotOk: number;
   rssStart: number;
   rssPeak: number;
+  /** CPU seconds over the batch: the service's, this process's (the attacking clients) and the machine's. */
   cpu: number;
+  benchCpu: number;
+  machineCpu: number;
 }
 
 /** /health every HEALTH_EVERY_MS, one at a time, until stopped. */
@@ -63,15 +66,33 @@ function healthProbe(url: string) {
   };
 }
 
-async function timedBatch(service: ServiceChild, bank: string, seed: number): Promise<Window> {
+/**
+ * One batch, timed from `created_at` to `completed_at`, with /health probed and RSS and CPU measured around it.
+ * `beside` starts once the batch is submitted and is stopped when it has ended (the attack, when there is one).
+ */
+async function timedBatch(
+  service: ServiceChild,
+  bank: string,
+  seed: number,
+  beside?: (operationId: string) => () => Promise<void>,
+): Promise<Window> {
   const probe = healthProbe(service.url);
   const from = service.rss.mark();
-  const cpuBefore = cpuSeconds(service.pid);
+  const before = {
+    service: cpuSeconds(service.pid),
+    bench: cpuSeconds(process.pid),
+    machine: machineCpuSeconds(),
+  };
   const { operationId } = await submit(service.url, bank, makeDocuments(BATCH_DOCS, seed));
+  const stopBeside = beside?.(operationId);
   const done = await waitEnded(service.url, bank, operationId);
-  const cpu = cpuSeconds(service.pid) - cpuBefore;
+  const cpu = cpuSeconds(service.pid) - before.service;
+  const benchCpu = cpuSeconds(process.pid) - before.bench;
+  const machineCpu = machineCpuSeconds() - before.machine;
   const to = service.rss.mark();
+  const besideSettled = stopBeside?.(); // stops at once; its clients wind down while the probe ends
   const { samples, notOk } = await probe.stop();
+  await besideSettled;
   await cancelOpenOperations(service.url, bank);
   const ms = Date.parse(done.completed_at) - Date.parse(done.created_at);
   const rss = service.rss.between(from, to);
@@ -83,6 +104,8 @@ async function timedBatch(service: ServiceChild, bank: string, seed: number): Pr
     rssStart: rss.start,
     rssPeak: rss.peak,
     cpu,
+    benchCpu,
+    machineCpu,
   };
 }
 
@@ -174,44 +197,25 @@ async function main(): Promise<void> {
     const alone = await timedBatch(service, 'bench-alone', 5);
 
     log(`the same batch with ${STREAM_ATTEMPTERS} stream attempters and ${SLOW_BODIES} slow bodies`);
-    const bank = 'bench-attacked';
-    const probe = healthProbe(service.url);
-    const idleRss = service.rss.mark();
-    const cpuBefore = cpuSeconds(service.pid);
-    const benchCpuBefore = cpuSeconds(process.pid);
-    const machineBefore = machineCpuSeconds();
-    const { operationId } = await submit(service.url, bank, makeDocuments(BATCH_DOCS, 5));
-    let attacking = true;
     const streamCounts: Record<string, number> = {};
-    const path = `/v1/default/banks/${bank}/operations/${operationId}/events`;
-    const streams = Array.from({ length: STREAM_ATTEMPTERS }, () =>
-      streamAttempter(service.url, path, streamCounts, () => attacking),
-    );
     const closes: number[] = [];
     const bodyStatuses: Record<string, number> = {};
-    const bodies = Array.from({ length: SLOW_BODIES }, () =>
-      slowBody(service.url, closes, bodyStatuses, () => attacking),
-    );
-    const done = await waitEnded(service.url, bank, operationId);
-    const cpu = cpuSeconds(service.pid) - cpuBefore;
-    const benchCpu = cpuSeconds(process.pid) - benchCpuBefore;
-    const machineCpu = machineCpuSeconds() - machineBefore;
-    const endRss = service.rss.mark();
-    attacking = false;
-    const { samples, notOk } = await probe.stop();
-    await Promise.all([...streams, ...bodies]);
-    await cancelOpenOperations(service.url, bank);
-    const ms = Date.parse(done.completed_at) - Date.parse(done.created_at);
-    const rss = service.rss.between(idleRss, endRss);
-    const attacked: Window = {
-      ms,
-      docsPerSecond: (BATCH_DOCS * 1000) / ms,
-      health: samples,
-      healthNotOk: notOk,
-      rssStart: rss.start,
-      rssPeak: rss.peak,
-      cpu,
-    };
+    const attacked = await timedBatch(service, 'bench-attacked', 5, (operationId) => {
+      let attacking = true;
+      const path = `/v1/default/banks/bench-attacked/operations/${operationId}/events`;
+      const clients = [
+        ...Array.from({ length: STREAM_ATTEMPTERS }, () =>
+          streamAttempter(service.url, path, streamCounts, () => attacking),
+        ),
+        ...Array.from({ length: SLOW_BODIES }, () =>
+          slowBody(service.url, closes, bodyStatuses, () => attacking),
+        ),
+      ];
+      return async () => {
+        attacking = false;
+        await Promise.all(clients);
+      };
+    });
     log('the same batch alone again');
     const aloneAgain = await timedBatch(service, 'bench-alone-again', 5);
     const loadAfter = loadAverage();
@@ -255,8 +259,9 @@ async function main(): Promise<void> {
         `(p50) / ${fmt.ms(closeSummary.max)} (max)`,
     );
     console.log(
-      `CPU while attacked: service ${cpu.toFixed(1)} s, the attacking clients (this process) ` +
-        `${benchCpu.toFixed(1)} s, the whole machine ${machineCpu.toFixed(1)} s over ${fmt.s(ms)}`,
+      `CPU while attacked: service ${attacked.cpu.toFixed(1)} s, the attacking clients (this process) ` +
+        `${attacked.benchCpu.toFixed(1)} s, the whole machine ${attacked.machineCpu.toFixed(1)} s over ` +
+        fmt.s(attacked.ms),
     );
     console.log(`load average: ${loadBefore} before, ${loadAfter} after`);
   } finally {
