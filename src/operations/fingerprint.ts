@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RetainItem } from '../store/retain-items.js';
+import { type RetainItem, storedFields } from '../store/retain-items.js';
 import type { OperationType } from './types.js';
 
 /** JSON with object keys sorted, so the order a client wrote fields in does not change the fingerprint. */
@@ -17,22 +17,14 @@ function canonical(value: unknown): string {
 const digest = (text: string) => `sha256:${createHash('sha256').update(text, 'utf8').digest('hex')}`;
 
 /**
- * What a retain asks for, as one hash: its documents in order, each field as the store keeps it (an absent
- * field is null, a timestamp its instant). Whether the request waits (`async`) is not part of it, so a retry
- * that waits differently still finds its operation.
+ * What a retain asks for, as one hash: its documents in order, each field as the store keeps it. Whether the
+ * request waits (`async`) is not part of it, so a retry that waits differently still finds its operation.
  */
 export function retainFingerprint(items: RetainItem[]): string {
   return digest(
     canonical({
       type: 'batch_retain',
-      items: items.map((item) => ({
-        content: item.content,
-        context: item.context ?? null,
-        timestamp: item.timestamp ? new Date(item.timestamp).toISOString() : null,
-        document_id: item.document_id ?? null,
-        metadata: item.metadata ?? null,
-        tags: item.tags ?? null,
-      })),
+      items: items.map(storedFields),
     }),
   );
 }

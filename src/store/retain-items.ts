@@ -23,6 +23,22 @@ export interface StagedItem {
 // ~ a few MB of JSON per statement: large enough to amortise round trips, small enough for any server.
 const STAGE_BATCH = 2_000;
 
+/**
+ * A document's fields as the store keeps them: an absent field is null, and the timestamp is the instant as
+ * JavaScript reads it (milliseconds), as a synchronous retain stores it (PostgreSQL would round extra digits,
+ * possibly into a year it cannot print back).
+ */
+export function storedFields(item: RetainItem) {
+  return {
+    content: item.content,
+    context: item.context ?? null,
+    occurred_at: item.timestamp ? new Date(item.timestamp).toISOString() : null,
+    document_id: item.document_id ?? null,
+    metadata: item.metadata ?? null,
+    tags: item.tags ?? null,
+  };
+}
+
 /** Stores the documents of an async retain; a repeated call for the same operation inserts nothing twice. */
 export async function stageItems(
   sql: Sql,
@@ -33,14 +49,7 @@ export async function stageItems(
   for (let start = 0; start < items.length; start += STAGE_BATCH) {
     const rows = items.slice(start, start + STAGE_BATCH).map((item, i) => ({
       item_index: firstIndex + start + i,
-      content: item.content,
-      context: item.context ?? null,
-      // The instant as JavaScript reads it (milliseconds), as a synchronous retain stores it: PostgreSQL would
-      // round extra digits, possibly into a year it cannot print back.
-      occurred_at: item.timestamp ? new Date(item.timestamp).toISOString() : null,
-      document_id: item.document_id ?? null,
-      metadata: item.metadata ?? null,
-      tags: item.tags ?? null,
+      ...storedFields(item),
     }));
     await sql.query(
       `INSERT INTO retain_items (operation_id, item_index, content, context, occurred_at, document_id, metadata, tags)
