@@ -1,5 +1,7 @@
-import { extractDocument } from '../domain/extract.js';
-import type { Extraction } from './extraction-pool.js';
+import { type ExtractedFact, extractDocument } from '../domain/extract.js';
+
+/** A document's facts, or why they could not be extracted. */
+export type Extraction = { facts: ExtractedFact[] } | { error: string };
 
 /**
  * One document, on whichever thread runs it. Its own module because it loads the NLP tagger (about 50 MB

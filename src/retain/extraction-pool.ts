@@ -1,9 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
-import type { ExtractedFact } from '../domain/extract.js';
-
-/** A document's facts, or why they could not be extracted. */
-export type Extraction = { facts: ExtractedFact[] } | { error: string };
+import type { Extraction } from './extract-one.js';
 
 export interface ExtractionRequest {
   id: number;
