@@ -6,22 +6,22 @@
  * what the limits answered, all measured in one run.
  */
 
+import { fork } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
+import { setPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestDevServer } from '../test/support/dev-server.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { type AttackReport, SLOW_BODIES, STREAM_ATTEMPTERS } from './limits-attack.js';
 import { cpuSeconds, fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, submit, waitEnded } from './operations.js';
 import { http, type ServiceChild, startService } from './service.js';
 import { log } from './settings.js';
 
 const BATCH_DOCS = 2_000;
-const STREAM_ATTEMPTERS = 1_000;
-const SLOW_BODIES = 100;
+/** The attacking clients' niceness: they get what CPU the service leaves, as clients on other machines would. */
+const ATTACKER_NICENESS = 10;
 const HEALTH_EVERY_MS = 100;
 /** CPU seconds every core of the machine has spent busy so far (all processes, everyone's). */
 function machineCpuSeconds(): number {
@@ -38,7 +38,7 @@ interface Window {
   healthNotOk: number;
   rssStart: number;
   rssPeak: number;
-  /** CPU seconds over the batch: the service's, this process's (the attacking clients) and the machine's. */
+  /** CPU seconds over the batch: the service's, the bench's (with the attacking clients) and the machine's. */
   cpu: number;
   benchCpu: number;
   machineCpu: number;
@@ -75,6 +75,8 @@ async function timedBatch(
   bank: string,
   seed: number,
   beside?: (operationId: string) => () => Promise<void>,
+  /** The process the attacking clients run in, started by `beside` (its CPU counts from zero). */
+  attackerPid?: () => number,
 ): Promise<Window> {
   const probe = healthProbe(service.url);
   const from = service.rss.mark();
@@ -87,7 +89,7 @@ async function timedBatch(
   const stopBeside = beside?.(operationId);
   const done = await waitEnded(service.url, bank, operationId);
   const cpu = cpuSeconds(service.pid) - before.service;
-  const benchCpu = cpuSeconds(process.pid) - before.bench;
+  const benchCpu = cpuSeconds(process.pid) - before.bench + (attackerPid ? cpuSeconds(attackerPid()) : 0);
   const machineCpu = machineCpuSeconds() - before.machine;
   const to = service.rss.mark();
   const besideSettled = stopBeside?.(); // stops at once; its clients wind down while the probe ends
@@ -109,73 +111,27 @@ async function timedBatch(
   };
 }
 
-/** One attacker: opens a stream on the operation, holds it while it lasts, re-attempts after Retry-After. */
-function streamAttempter(url: string, path: string, counts: Record<string, number>, active: () => boolean) {
-  return (async () => {
-    while (active()) {
-      const outcome = await new Promise<{ status: number; retryAfter: number }>((resolve) => {
-        const req = httpRequest(`${url}${path}`, { headers: { accept: 'text/event-stream' }, agent: false });
-        req.on('response', (res) => {
-          const retryAfter = Number(res.headers['retry-after'] ?? 1);
-          // A stream that ends without the terminal state was dropped by the server.
-          let tail = '';
-          res.on('data', (d: Buffer) => {
-            tail = (tail + d.toString('utf8')).slice(-200_000);
-          });
-          const ended = () =>
-            resolve({
-              status:
-                res.statusCode === 200 && !tail.includes('"status":"completed"') ? -1 : (res.statusCode ?? 0),
-              retryAfter,
-            });
-          res.on('end', ended);
-          res.on('error', ended);
-        });
-        req.on('error', () => resolve({ status: 0, retryAfter: 1 }));
-        req.end();
-      });
-      counts[outcome.status] = (counts[outcome.status] ?? 0) + 1;
-      if (outcome.status === 200) return; // the operation ended
-      if (outcome.status === -1) continue; // dropped: open another at once
-      await sleep(outcome.retryAfter * 1000);
-    }
-  })();
-}
-
-/** One trickler: a body one byte every 500 ms; counts how the server ended it and how long it took. */
-function slowBody(url: string, closes: number[], statuses: Record<string, number>, active: () => boolean) {
-  const { port } = new URL(url);
-  return (async () => {
-    while (active()) {
-      const started = Date.now();
-      const status = await new Promise<string>((resolve) => {
-        const socket = connect(Number(port), '127.0.0.1');
-        let head = '';
-        let timer: NodeJS.Timeout | undefined;
-        socket.on('data', (d) => {
-          head += d.toString('utf8');
-        });
-        socket.on('error', () => undefined);
-        socket.on('close', () => {
-          clearTimeout(timer);
-          resolve(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 'closed');
-        });
-        socket.write(
-          'POST /v1/default/banks/bench-slow/memories HTTP/1.1\r\nhost: 127.0.0.1\r\n' +
-            'content-type: application/json\r\ncontent-length: 1000000\r\n\r\n',
-        );
-        const drip = () => {
-          if (!active()) return socket.destroy();
-          socket.write(' ');
-          timer = setTimeout(drip, 500);
-        };
-        drip();
-      });
-      if (!active()) return;
-      statuses[status] = (statuses[status] ?? 0) + 1;
-      closes.push(Date.now() - started);
-    }
-  })();
+/** The attacking clients in a child process at a lower priority (see limits-attack.ts). */
+function startAttack(url: string, path: string) {
+  const child = fork(join(import.meta.dirname, 'limits-attack.ts'), [url, path], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  if (child.pid === undefined) throw new Error('could not start the attacking clients');
+  setPriority(child.pid, ATTACKER_NICENESS);
+  const report = new Promise<AttackReport>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as AttackReport));
+    child.once('exit', (code) =>
+      reject(new Error(`the attacking clients exited (${code}) without a report`)),
+    );
+  });
+  return {
+    pid: child.pid,
+    stop: () => {
+      child.send('stop');
+      return report;
+    },
+  };
 }
 
 async function main(): Promise<void> {
@@ -189,6 +145,10 @@ async function main(): Promise<void> {
     port: await freePort(),
     postgresPort: await freePort(),
     taskQueue: `bench-limits-${process.pid}`,
+    // HINDSIGHT_BENCH_CPU_PROF=<dir>: the service writes a CPU profile there when it stops.
+    ...(process.env.HINDSIGHT_BENCH_CPU_PROF
+      ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.HINDSIGHT_BENCH_CPU_PROF] }
+      : {}),
   });
   try {
     log('warm-up batch');
@@ -197,25 +157,25 @@ async function main(): Promise<void> {
     const alone = await timedBatch(service, 'bench-alone', 5);
 
     log(`the same batch with ${STREAM_ATTEMPTERS} stream attempters and ${SLOW_BODIES} slow bodies`);
-    const streamCounts: Record<string, number> = {};
-    const closes: number[] = [];
-    const bodyStatuses: Record<string, number> = {};
-    const attacked = await timedBatch(service, 'bench-attacked', 5, (operationId) => {
-      let attacking = true;
-      const path = `/v1/default/banks/bench-attacked/operations/${operationId}/events`;
-      const clients = [
-        ...Array.from({ length: STREAM_ATTEMPTERS }, () =>
-          streamAttempter(service.url, path, streamCounts, () => attacking),
-        ),
-        ...Array.from({ length: SLOW_BODIES }, () =>
-          slowBody(service.url, closes, bodyStatuses, () => attacking),
-        ),
-      ];
-      return async () => {
-        attacking = false;
-        await Promise.all(clients);
-      };
-    });
+    let report: AttackReport | undefined;
+    let attackerPid = 0;
+    const attacked = await timedBatch(
+      service,
+      'bench-attacked',
+      5,
+      (operationId) => {
+        const attack = startAttack(
+          service.url,
+          `/v1/default/banks/bench-attacked/operations/${operationId}/events`,
+        );
+        attackerPid = attack.pid;
+        return async () => {
+          report = await attack.stop();
+        };
+      },
+      () => attackerPid,
+    );
+    const { streamCounts, closes, bodyStatuses } = report!;
     log('the same batch alone again');
     const aloneAgain = await timedBatch(service, 'bench-alone-again', 5);
     const loadAfter = loadAverage();
@@ -259,7 +219,7 @@ async function main(): Promise<void> {
         `(p50) / ${fmt.ms(closeSummary.max)} (max)`,
     );
     console.log(
-      `CPU while attacked: service ${attacked.cpu.toFixed(1)} s, the attacking clients (this process) ` +
+      `CPU while attacked: service ${attacked.cpu.toFixed(1)} s, the bench and its attacking clients ` +
         `${attacked.benchCpu.toFixed(1)} s, the whole machine ${attacked.machineCpu.toFixed(1)} s over ` +
         fmt.s(attacked.ms),
     );

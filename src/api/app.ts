@@ -8,10 +8,11 @@ import { annotateSpan } from '../tracing/index.js';
 import { apiKeyAuth } from './auth.js';
 import { compressJson } from './compress.js';
 import type { AppDeps } from './deps.js';
+import { refuseEarly } from './early-refusal.js';
 import { errorBody, handleError } from './errors.js';
 import { isLoopbackBind, loopbackHostCheck } from './host-check.js';
 import { entityRoutes } from './routes/entities.js';
-import { eventRoutes } from './routes/events.js';
+import { eventRoutes, eventStreamLimiter } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { memoryRoutes } from './routes/memories.js';
 import { metaRoutes } from './routes/meta.js';
@@ -25,6 +26,12 @@ export function createApp(deps: AppDeps) {
   const storage = new StorageWatch();
   app.onError(handleError(deps.logger, storage));
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  const streams = eventStreamLimiter(deps.config.limits);
+  // First of all, so a client retrying past its bound costs next to nothing (see refuseEarly).
+  app.use(
+    `${BANK_PATH}/operations/:operation_id/events`,
+    refuseEarly(streams, { keysOn: deps.config.apiKeys.size > 0 }),
+  );
   // A server span per request (a child of the caller's W3C traceparent); a no-op while tracing is off.
   app.use('*', httpInstrumentationMiddleware());
   app.use(`${BANK_PATH}/*`, async (c, next) => {
@@ -61,7 +68,7 @@ export function createApp(deps: AppDeps) {
     return c.json(report, report.status === 'ok' ? 200 : 503);
   });
   app.route(`${BANK_PATH}/operations`, operationRoutes(deps));
-  app.route(`${BANK_PATH}/operations`, eventRoutes(deps));
+  app.route(`${BANK_PATH}/operations`, eventRoutes(deps, streams));
   app.route(`${BANK_PATH}/memories`, memoryRoutes(deps));
   app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
   app.route(BANK_PATH, maintenanceRoutes(deps));

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'hono';
-import { tooMany, unavailable } from '../errors.js';
+import { type ApiError, tooMany, unavailable } from '../errors.js';
 
 export interface ConnectionLimitOptions {
   /** What is being held open, for the messages ("event streams"). */
@@ -34,22 +34,32 @@ export class ConnectionLimiter {
     return this.open;
   }
 
-  acquire(client: string): Lease {
+  /**
+   * The refusal `acquire` would throw for this client now, or undefined when it has room. `overTotal: false`
+   * asks about the client's own bound only.
+   */
+  refusal(client: string, { overTotal = true } = {}): ApiError | undefined {
     const { what, total, perClient, retryAfterSeconds } = this.options;
-    const held = this.byClient.get(client) ?? 0;
-    if (held >= perClient) {
-      throw tooMany(
+    if ((this.byClient.get(client) ?? 0) >= perClient) {
+      return tooMany(
         `this client already holds ${perClient} open ${what}, the most one client may hold: close one, or ` +
           `retry after ${retryAfterSeconds} s`,
         retryAfterSeconds,
       );
     }
-    if (this.open >= total) {
-      throw unavailable(
+    if (overTotal && this.open >= total) {
+      return unavailable(
         `the server holds ${total} open ${what}, the most it serves at once: retry after ${retryAfterSeconds} s`,
         retryAfterSeconds,
       );
     }
+    return undefined;
+  }
+
+  acquire(client: string): Lease {
+    const refused = this.refusal(client);
+    if (refused) throw refused;
+    const held = this.byClient.get(client) ?? 0;
     this.open++;
     this.byClient.set(client, held + 1);
     let released = false;

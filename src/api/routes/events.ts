@@ -2,6 +2,7 @@ import type { ServerResponse } from 'node:http';
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import { Hono } from 'hono';
+import type { ConnectionLimitsConfig } from '../../config.js';
 import type { Logger } from '../../logger.js';
 import { isTerminal, type OperationStatus, type OperationView } from '../../operations/types.js';
 import { ConnectionLimiter, clientOf, type Lease } from '../connection-limits.js';
@@ -40,14 +41,18 @@ function parseLastEventId(header: string | undefined): number | undefined {
   return Number(header.trim());
 }
 
-export function eventRoutes(deps: AppDeps) {
-  const { limits } = deps.config;
-  const streams = new ConnectionLimiter({
+/** The bounds on open event streams, shared by the early refusal in front of the app and the route. */
+export function eventStreamLimiter(limits: ConnectionLimitsConfig): ConnectionLimiter {
+  return new ConnectionLimiter({
     what: 'event streams',
     total: limits.maxEventStreams,
     perClient: limits.maxEventStreamsPerClient,
     retryAfterSeconds: RETRY_AFTER_SECONDS,
   });
+}
+
+export function eventRoutes(deps: AppDeps, streams: ConnectionLimiter) {
+  const { limits } = deps.config;
   const watches = new OperationWatches((bank, op) => deps.operations.get(bank, op), POLL_MS, deps.logger);
 
   return new Hono<{ Bindings: HttpBindings }>().get('/:operation_id/events', async (c) => {
@@ -78,7 +83,7 @@ export function eventRoutes(deps: AppDeps) {
   });
 }
 
-interface StreamOptions {
+export interface StreamOptions {
   first: OperationView;
   resumeAfter: number | undefined;
   subscribe: (listener: (update: OperationUpdate) => void) => () => void;
@@ -92,7 +97,7 @@ interface StreamOptions {
  * Writes the stream on the Node response directly, so what a client has not read yet is visible
  * (writableLength) and bounded: past `maxBufferBytes` the client has stopped reading and is dropped.
  */
-function serveStream(out: ServerResponse, options: StreamOptions): void {
+export function serveStream(out: ServerResponse, options: StreamOptions): void {
   const { first, lease, logger } = options;
   let lastId = options.resumeAfter ?? -1;
   let lastData: string | undefined;
