@@ -81,8 +81,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
     'name not in HINDSIGHT_ALLOWED_HOSTS (`forbidden`)',
   404: 'No such resource in this bank (`not_found`)',
   409: 'Conflicts with the current state (`conflict`)',
-  408: 'The request body arrived too slowly or not within the body timeout; the connection is closed (`request_timeout`)',
-  413: 'Request too large (`payload_too_large`)',
+  408:
+    'The request body did not arrive within HINDSIGHT_BODY_TIMEOUT_MS (10 min by default), or arrived slower than ' +
+    'HINDSIGHT_BODY_MIN_BYTES_PER_SECOND (1024 bytes/s by default) over a 10 s window; the connection is closed ' +
+    '(`request_timeout`)',
+  413:
+    'The request body is over HINDSIGHT_MAX_BODY_BYTES (64 MiB by default) (`payload_too_large`); the rest of it ' +
+    'is read and discarded for up to 10 s (2 s once nothing arrives) so the client reads this answer, then the ' +
+    'connection is closed',
   502: 'The operation the request waited for failed; the message says why (`operation_failed`)',
   503: 'A backing service is unavailable; retry shortly (`unavailable`)',
 };
@@ -98,7 +104,7 @@ function errors(...statuses: number[]): Record<number, ResponseDoc> {
 
 const json = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema });
 
-const RETRY_AFTER = { 'Retry-After': 'Seconds to wait before opening the stream again' };
+const RETRY_AFTER = { 'Retry-After': 'Seconds to wait before opening the stream again (5)' };
 
 export const ROUTES: RouteDoc[] = [
   // ---- operations
@@ -168,7 +174,9 @@ export const ROUTES: RouteDoc[] = [
       'change of status or progress (at most a few a second), and closes after the terminal state. Event ids ' +
       'grow with the state (status rank × 10⁹ + progress), so reconnecting with `Last-Event-ID` resumes with ' +
       'newer states only. An idle stream gets a `: ping` comment every HINDSIGHT_EVENT_STREAM_HEARTBEAT_MS ' +
-      '(15 s); a stream whose client stops reading is dropped once 256 KiB wait to be sent.',
+      '(15 s); a stream whose client stops reading is dropped once HINDSIGHT_EVENT_STREAM_MAX_BUFFER_BYTES ' +
+      '(256 KiB) wait to be sent to it. A refused stream (429, 503) may be opened again after `Retry-After` ' +
+      '(5 s).',
     params: operationParams,
     headers: [{ name: 'Last-Event-ID', description: 'Resume after this event id' }],
     responses: {
