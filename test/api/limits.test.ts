@@ -61,6 +61,9 @@ describe('event stream limits', () => {
     expect(b2.response.status).toBe(503);
     expect(b2.response.headers.get('retry-after')).toBe('5');
     expect(((await b2.response.json()) as any).error).toMatchObject({ code: 'unavailable' });
+    // A full process still answers a request without a valid key as unauthorized, not as full.
+    const stranger = await openEventStream(url, auth('not-a-key'));
+    expect(stranger.response.status).toBe(401);
 
     // A closed stream gives its place back.
     a1.close();
