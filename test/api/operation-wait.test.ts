@@ -33,7 +33,7 @@ async function waitGet(bank: string, op: string, wait: string) {
     status: res.status,
     ended: res.headers.get('operation-ended'),
     res,
-    body: await res.json(),
+    body: (await res.json()) as any,
     at: Date.now(),
   };
 }
