@@ -27,12 +27,21 @@ interface Timed {
   refused: number;
 }
 
+/** Connections the server closed before its whole answer arrived (retried at once). */
+let broken = 0;
+
 /** One waiter: waits until the answer says the operation ended, and notes when that answer arrived. */
 async function waiter(url: string, path: string): Promise<{ at: number; completedAt: number } | undefined> {
   for (;;) {
-    const res = await fetch(`${url}${path}?wait=60s`).catch(() => undefined);
-    if (!res) return undefined;
-    const body = (await res.json()) as any;
+    let res: Response;
+    let body: any;
+    try {
+      res = await fetch(`${url}${path}?wait=60s`);
+      body = await res.json();
+    } catch {
+      broken++;
+      continue;
+    }
     const at = Date.now();
     if (res.status !== 200) return undefined;
     if (res.headers.get('operation-ended') === 'true')
@@ -105,6 +114,7 @@ async function main(): Promise<void> {
         [row('alone', alone), row(`+ ${WAITERS} waiting clients`, waited), row('alone again', aloneAgain)],
       )}\n`,
     );
+    console.log(`connections closed before the answer arrived (asked again): ${broken}`);
     console.log(`load average: ${loadBefore} before, ${loadAfter} after`);
   } finally {
     await service.stop();
