@@ -408,6 +408,8 @@ ${r.profileSummary ? `\n## CPU profile of the service process (10,000 documents,
   on the embedded engine; \`--profile\` runs the 10,000-document service under \`--cpu-prof\` (slower).
 - A client holding connections (1,000 event streams, 100 bodies sent a byte at a time) beside a batch:
   docs/BENCHMARKS-LIMITS.md, \`npm run bench:limits\`.
+- 1,000 clients waiting on one batch with \`GET …/operations/{id}?wait=60s\`: docs/BENCHMARKS-WAIT.md,
+  \`npm run bench:wait\`.
 `;
   return { tables, document };
 }

@@ -20,6 +20,8 @@ const envSchema = z.object({
   // Connections one client can hold: event streams, and how long a request body may take to arrive.
   HINDSIGHT_MAX_EVENT_STREAMS: z.coerce.number().int().min(1).max(100_000).default(1000),
   HINDSIGHT_MAX_EVENT_STREAMS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(100),
+  HINDSIGHT_MAX_OPERATION_WAITS: z.coerce.number().int().min(1).max(100_000).default(2000),
+  HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT: z.coerce.number().int().min(1).max(100_000).default(100),
   HINDSIGHT_EVENT_STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   HINDSIGHT_EVENT_STREAM_MAX_BUFFER_BYTES: z.coerce
     .number()
@@ -142,6 +144,10 @@ export interface ConnectionLimitsConfig {
   maxEventStreams: number;
   /** Event streams open at once per API key, or per client address without keys (429 past it). */
   maxEventStreamsPerClient: number;
+  /** `GET …/operations/{id}?wait=` requests waiting at once in this process (503 past it). */
+  maxOperationWaits: number;
+  /** Waiting `GET …/operations/{id}?wait=` requests per API key, or per client address (429 past it). */
+  maxOperationWaitsPerClient: number;
   /** An idle event stream gets a `: ping` comment this often. */
   eventStreamHeartbeatMs: number;
   /** An event stream whose unsent bytes pass this (its client stopped reading) is dropped. */
@@ -233,6 +239,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     limits: {
       maxEventStreams: e.HINDSIGHT_MAX_EVENT_STREAMS,
       maxEventStreamsPerClient: e.HINDSIGHT_MAX_EVENT_STREAMS_PER_CLIENT,
+      maxOperationWaits: e.HINDSIGHT_MAX_OPERATION_WAITS,
+      maxOperationWaitsPerClient: e.HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT,
       eventStreamHeartbeatMs: e.HINDSIGHT_EVENT_STREAM_HEARTBEAT_MS,
       eventStreamMaxBufferBytes: e.HINDSIGHT_EVENT_STREAM_MAX_BUFFER_BYTES,
       bodyTimeoutMs: e.HINDSIGHT_BODY_TIMEOUT_MS,

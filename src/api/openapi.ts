@@ -18,6 +18,7 @@ import {
   cancelManyBody,
   entityParams,
   errorSchema,
+  getOperationQuery,
   graphUpdateBody,
   listMemoriesQuery,
   listOperationsQuery,
@@ -144,9 +145,38 @@ export const ROUTES: RouteDoc[] = [
     description:
       'Answers from the operation row, which each chunk activity advances in the same transaction as its ' +
       'writes, so `progress` never runs ahead of the stored work. The row is reconciled with the workflow ' +
-      'when Temporal reports it closed (terminated from the Temporal UI, for example).',
+      'when Temporal reports it closed (terminated from the Temporal UI, for example). With `wait` (seconds, ' +
+      '`30` or `30s`, at most 60) the answer is held until the operation ends or the wait runs out, whichever ' +
+      'is first, and says which in the `Operation-Ended` header (`true` or `false`); waiters hear of the end ' +
+      'within about 50 ms. Waiting requests are bounded: HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT (100) per ' +
+      'client, past it 429, and HINDSIGHT_MAX_OPERATION_WAITS (2000) in the process, past it 503, both with ' +
+      '`Retry-After: 5`.',
     params: operationParams,
-    responses: { 200: json('The operation', operationSchema), ...errors(400, 404) },
+    query: getOperationQuery,
+    responses: {
+      200: {
+        description: 'The operation (after a wait: ended, or as it stood when the wait ran out)',
+        schema: operationSchema,
+        headers: {
+          'Operation-Ended': 'With `wait`: `true` when the operation had ended, `false` if the wait ran out',
+        },
+      },
+      ...errors(400, 404),
+      429: {
+        description:
+          'This API key (or client address, without keys) already holds HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT ' +
+          'waiting requests, 100 by default (`too_many_requests`)',
+        schema: errorSchema,
+        headers: { 'Retry-After': 'Seconds to wait before waiting again' },
+      },
+      503: {
+        description:
+          'The process holds HINDSIGHT_MAX_OPERATION_WAITS waiting requests, 2000 by default (`unavailable`), or ' +
+          'a backing service is unavailable',
+        schema: errorSchema,
+        headers: { 'Retry-After': 'Seconds to wait before waiting again' },
+      },
+    },
   },
   {
     method: 'delete',

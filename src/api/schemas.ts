@@ -48,6 +48,26 @@ export const listOperationsQuery = pageQuery.extend({
   type: z.enum(OPERATION_TYPES).optional(),
 });
 
+/** The longest a GET of an operation may wait for its end (`?wait=`). */
+export const MAX_WAIT_SECONDS = 60;
+
+/**
+ * `?wait=30s` or `?wait=30`: seconds (fractions allowed) to hold the answer until the operation ends. Answered
+ * in milliseconds; absent means answer at once.
+ */
+export const getOperationQuery = z.object({
+  wait: z
+    .string()
+    .regex(/^\d{1,6}(\.\d{1,3})?s?$/, 'must be a number of seconds such as 30 or 30s (up to 3 decimals)')
+    .transform((text) => Math.round(Number(text.replace(/s$/, '')) * 1000))
+    .pipe(
+      z
+        .number()
+        .max(MAX_WAIT_SECONDS * 1000, `must be at most ${MAX_WAIT_SECONDS}s, the longest a request may wait`),
+    )
+    .optional(),
+});
+
 export const listMemoriesQuery = pageQuery.extend({
   operation_id: idSchema.optional(),
   document_id: storable(z.string().min(1).max(512)).optional(),

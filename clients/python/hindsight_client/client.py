@@ -29,6 +29,8 @@ __all__ = ["Hindsight", "OperationList", "DEFAULT_BASE_URL", "TERMINAL_STATUSES"
 
 DEFAULT_BASE_URL = "http://localhost:8888"
 TERMINAL_STATUSES = frozenset({"completed", "failed", "cancelled"})
+# The longest wait the server accepts on a GET of an operation.
+MAX_WAIT_SECONDS = 60.0
 
 _IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE"})
 _NO_BODY = object()
@@ -373,8 +375,13 @@ class Hindsight:
 
     # ------------------------------------------------------------ operations
 
-    def get_operation(self, bank_id: str, operation_id: str) -> Operation:
-        return self._request("GET", self._bank_path(bank_id, "operations", (operation_id, "operation_id")))
+    def get_operation(self, bank_id: str, operation_id: str, wait: Optional[float] = None) -> Operation:
+        """The operation; with ``wait`` (seconds, at most 60) the server holds the answer until the
+        operation ends or the wait runs out. A server without waits answers at once."""
+        query = None if wait is None else {"wait": "%gs" % round(min(wait, MAX_WAIT_SECONDS), 3)}
+        return self._request(
+            "GET", self._bank_path(bank_id, "operations", (operation_id, "operation_id")), query=query
+        )
 
     def list_operations(
         self,
@@ -438,7 +445,7 @@ class Hindsight:
         timeout: Optional[float] = None,
         on_progress: Optional[Callable[[Operation], Any]] = None,
     ) -> Any:
-        """Poll until the operation ends and return its ``result``.
+        """Wait until the operation ends and return its ``result`` (GETs that wait on the server).
 
         Raises ``OperationFailedError`` or ``OperationCancelledError`` (both
         carry ``.operation``) when it did not complete, and
@@ -446,8 +453,13 @@ class Hindsight:
         ``on_progress`` receives every non-final state seen.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
+        # The first GET answers at once; the next ones wait on the server up to the poll interval and come
+        # back as soon as the operation ends. A server that ignores the wait answers at once, and is asked
+        # again after the rest of the interval, as plain polling would.
+        wait: Optional[float] = None
         while True:
-            operation = self.get_operation(bank_id, operation_id)
+            asked = time.monotonic()
+            operation = self.get_operation(bank_id, operation_id, wait=wait)
             status = operation.get("status")
             if status == "completed":
                 return operation.get("result")
@@ -457,13 +469,19 @@ class Hindsight:
                 raise OperationCancelledError(operation)
             if on_progress is not None:
                 on_progress(operation)
-            if deadline is None:
-                time.sleep(poll_interval)
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise OperationTimeoutError(operation, float(timeout or 0))
-            time.sleep(min(poll_interval, remaining))
+            left = 0.0 if wait is None else poll_interval - (time.monotonic() - asked)
+            wait = min(poll_interval, MAX_WAIT_SECONDS)
+            if deadline is not None:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise OperationTimeoutError(operation, float(timeout or 0))
+                left = min(left, remaining)
+                wait = min(wait, remaining)
+            if self.timeout is not None:
+                # The socket must stay open for the whole wait.
+                wait = min(wait, max(self.timeout - 1, 0))
+            if left > 0:
+                time.sleep(left)
 
     def regenerate_observations(
         self, bank_id: str, entity_ids: Optional[Iterable[str]] = None, *, operation_id: Optional[str] = None

@@ -138,6 +138,25 @@ def test_wait_for_operation_returns_the_result(client, bank_id, track):
         assert_operation_shape(state)
 
 
+def test_wait_for_operation_learns_of_the_end_before_its_poll_interval(client, bank_id, track):
+    op = client.retain_batch_async(bank_id=bank_id, contents=make_docs(30))
+    track(bank_id, op["operation_id"])
+    started = time.monotonic()
+    # Plain polling would sleep a minute before seeing the end; the waiting GET answers when it comes.
+    result = client.wait_for_operation(bank_id, op["operation_id"], poll_interval=60, timeout=OPERATION_TIMEOUT)
+    assert result["items_count"] == 30
+    assert time.monotonic() - started < 45
+
+
+def test_get_operation_caps_its_wait_at_the_server_maximum(client, bank_id, track):
+    op = client.retain_batch_async(bank_id=bank_id, contents=make_docs(1))
+    track(bank_id, op["operation_id"])
+    ended = client.get_operation(bank_id, op["operation_id"], wait=30)
+    assert ended["status"] in ("pending", "running", "completed", "failed", "cancelled")
+    # The client caps its waits at the server's maximum, so a large wait is sent as 60 s, not refused.
+    assert client.get_operation(bank_id, op["operation_id"], wait=600)["operation_id"] == op["operation_id"]
+
+
 def test_wait_for_operation_raises_when_cancelled(client, bank_id, track):
     op = client.retain_batch_async(bank_id=bank_id, contents=make_docs(3000))
     track(bank_id, op["operation_id"])

@@ -70,6 +70,17 @@ export interface OperationParams extends BankParams {
   operationId: string;
 }
 
+export interface GetOperationParams extends OperationParams {
+  /**
+   * Hold the answer until the operation ends or this many seconds pass (at most 60), whichever is first. A
+   * server without waits answers at once.
+   */
+  waitSeconds?: number;
+}
+
+/** The longest wait the server accepts on a GET of an operation. */
+export const MAX_WAIT_SECONDS = 60;
+
 export interface RetainItem {
   content: string;
   context?: string;
@@ -273,10 +284,15 @@ export class HindsightClient {
 
   // ---- operations -----------------------------------------------------------------------------
 
-  async getOperation(params: OperationParams): Promise<Operation> {
+  async getOperation(params: GetOperationParams): Promise<Operation> {
+    const wait = params.waitSeconds;
     return this.call(operationSchema, {
       method: 'GET',
       path: operationPath(params),
+      query:
+        wait === undefined
+          ? undefined
+          : { wait: `${Math.round(Math.min(wait, MAX_WAIT_SECONDS) * 1000) / 1000}s` },
       signal: params.signal,
       idempotent: true,
     });
@@ -368,11 +384,18 @@ export class HindsightClient {
       }
     }
     const interval = params.pollIntervalMs ?? 5000;
+    // The first GET answers at once; the next ones wait up to the interval on the server, which answers as
+    // soon as the operation ends. A server that ignores the wait answers at once, and is asked again after
+    // the rest of the interval, as plain polling would.
+    let waitSeconds: number | undefined;
     for (;;) {
-      const operation = await this.getOperation(params);
+      const asked = Date.now();
+      const operation = await this.getOperation({ ...params, waitSeconds });
       yield operation;
       if (isTerminalStatus(operation.status)) return;
-      await sleep(interval, params.signal);
+      const left = waitSeconds === undefined ? 0 : interval - (Date.now() - asked);
+      if (left > 0) await sleep(left, params.signal);
+      waitSeconds = Math.min(interval / 1000, MAX_WAIT_SECONDS);
     }
   }
 

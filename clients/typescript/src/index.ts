@@ -4,6 +4,7 @@ export {
   type CallOptions,
   type ConfigureWebhookParams,
   type EntityParams,
+  type GetOperationParams,
   HindsightClient,
   type HindsightClientOptions,
   type ListEntitiesParams,

@@ -1,0 +1,132 @@
+/**
+ * `npm run bench:wait`: 1,000 clients waiting on one running 2,000-document batch with
+ * `GET …/operations/{id}?wait=60s` (asking again whenever a wait runs out). Prints the batch's pace with them
+ * against the same batch alone, and how long after `completed_at` each waiter had its answer, in one run.
+ */
+
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startTestDevServer } from '../test/support/dev-server.js';
+import { freePort } from '../test/support/ports.js';
+import { makeDocuments } from './corpus.js';
+import { fmt, sleep, summarize, table } from './measure.js';
+import { cancelOpenOperations, opsPath, submit, waitEnded } from './operations.js';
+import { type ServiceChild, startService } from './service.js';
+import { log } from './settings.js';
+
+const BATCH_DOCS = 2_000;
+const WAITERS = 1_000;
+const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+
+interface Timed {
+  ms: number;
+  docsPerSecond: number;
+  /** Per waiter: ms from completed_at to its answer. */
+  delays: number[];
+  refused: number;
+}
+
+/** Connections the server closed before its whole answer arrived (retried at once). */
+let broken = 0;
+
+/** One waiter: waits until the answer says the operation ended, and notes when that answer arrived. */
+async function waiter(url: string, path: string): Promise<{ at: number; completedAt: number } | undefined> {
+  for (;;) {
+    let res: Response;
+    let body: any;
+    try {
+      res = await fetch(`${url}${path}?wait=60s`);
+      body = await res.json();
+    } catch {
+      broken++;
+      continue;
+    }
+    const at = Date.now();
+    if (res.status !== 200) return undefined;
+    if (res.headers.get('operation-ended') === 'true')
+      return { at, completedAt: Date.parse(body.completed_at) };
+  }
+}
+
+async function timedBatch(
+  service: ServiceChild,
+  bank: string,
+  seed: number,
+  waiters: number,
+): Promise<Timed> {
+  const { operationId } = await submit(service.url, bank, makeDocuments(BATCH_DOCS, seed));
+  const path = `${opsPath(bank)}/${operationId}`;
+  const answers = Promise.all(Array.from({ length: waiters }, () => waiter(service.url, path)));
+  const done = await waitEnded(service.url, bank, operationId);
+  const heard = await answers;
+  await cancelOpenOperations(service.url, bank);
+  await sleep(500);
+  const ms = Date.parse(done.completed_at) - Date.parse(done.created_at);
+  const delays = heard.flatMap((h) => (h ? [h.at - h.completedAt] : []));
+  return { ms, docsPerSecond: (BATCH_DOCS / ms) * 1000, delays, refused: heard.filter((h) => !h).length };
+}
+
+async function main(): Promise<void> {
+  const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-wait-'));
+  chmodSync(root, 0o711);
+  const loadBefore = loadAverage();
+  const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
+  const service = await startService({
+    temporalAddress: devServer.address,
+    dataDir: join(root, 'service'),
+    port: await freePort(),
+    postgresPort: await freePort(),
+    taskQueue: `bench-wait-${process.pid}`,
+    // Every waiter connects from 127.0.0.1, so they all count as one client.
+    env: { HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT: String(WAITERS) },
+  });
+  try {
+    log('warm-up batch');
+    await timedBatch(service, 'bench-wait-warm', 3, 0);
+    log(`${BATCH_DOCS.toLocaleString('en')}-document batch alone`);
+    const alone = await timedBatch(service, 'bench-wait-alone', 5, 0);
+    log(`the same batch with ${WAITERS} waiting clients`);
+    const waited = await timedBatch(service, 'bench-wait-waited', 5, WAITERS);
+    log('the same batch alone again');
+    const aloneAgain = await timedBatch(service, 'bench-wait-alone-again', 5, 0);
+    const loadAfter = loadAverage();
+
+    const row = (name: string, t: Timed) => {
+      const d = summarize(t.delays);
+      return [
+        name,
+        fmt.s(t.ms),
+        `${t.docsPerSecond.toFixed(0)}/s`,
+        fmt.ratio(t.docsPerSecond / ((alone.docsPerSecond + aloneAgain.docsPerSecond) / 2)),
+        d.n ? `${fmt.ms(d.p50)} / ${fmt.ms(d.p99)} / ${fmt.ms(d.max)} (${d.n}, ${t.refused} refused)` : '—',
+      ];
+    };
+    console.log(
+      `\n${table(
+        [
+          `${BATCH_DOCS.toLocaleString('en')}-document batch`,
+          'time',
+          'pace',
+          'vs alone (mean of both)',
+          'completed_at → answer p50 / p99 / max (n)',
+        ],
+        [row('alone', alone), row(`+ ${WAITERS} waiting clients`, waited), row('alone again', aloneAgain)],
+      )}\n`,
+    );
+    console.log(`connections closed before the answer arrived (asked again): ${broken}`);
+    console.log(`load average: ${loadBefore} before, ${loadAfter} after`);
+  } finally {
+    await service.stop();
+    await devServer.stop();
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
