@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import type { HealthReport } from './api/deps.js';
-import type { Database } from './store/db.js';
+import { type Database, ping } from './store/db.js';
 import type { TrackedCalls } from './temporal/tracked-calls.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -66,7 +66,7 @@ export function createHealthCheck({
       }
     };
     await Promise.all([
-      check('database', () => db.query('SELECT 1')),
+      check('database', () => ping(db)),
       check('temporal', temporal),
       ...(worker
         ? [
