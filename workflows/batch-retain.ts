@@ -1,14 +1,8 @@
-import {
-  allHandlersFinished,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  isCancellation,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
-import { runOperation } from './lifecycle.js';
+import { continueOperation, runOperation } from './lifecycle.js';
+import { eachModelCall } from './model-fan-out.js';
 
 export const DEFAULT_CHUNK_SIZE = 250;
 export const DEFAULT_CHUNK_CONCURRENCY = 4;
@@ -19,18 +13,8 @@ export const DEFAULT_CHUNK_CONCURRENCY = 4;
  */
 export async function batchRetainWorkflow(input: BatchRetainInput): Promise<OperationOutcome> {
   return runOperation('batch_retain', input, {
-    register: async () => {
-      const { workflowId, startTime } = workflowInfo();
-      return bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'batch_retain',
-        workflowId,
-        createdAt: startTime.toISOString(),
-        params: {},
-        items: input.items,
-      });
-    },
+    params: {},
+    items: input.items,
     work: (state) => retainInChunks(input, state),
   });
 }
@@ -57,16 +41,9 @@ async function retainWithModels(
   return CancellationScope.cancellable(async () => {
     if (models.chat) {
       const waiting = await chunkWork.itemsAwaitingFacts(range);
-      try {
-        await Promise.all(
-          waiting.map((itemIndex) =>
-            calls.extractFactsWithModel({ operationId: range.operationId, itemIndex }),
-          ),
-        );
-      } catch (err) {
-        CancellationScope.current().cancel();
-        throw describeModelFailure(err, models);
-      }
+      await eachModelCall(models, waiting, (itemIndex) =>
+        calls.extractFactsWithModel({ operationId: range.operationId, itemIndex }),
+      );
     }
     onFactsStored();
     const result = await chunkWork.retainChunk({ ...range, modelFacts: models.chat });
@@ -125,12 +102,10 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
         // Let the window drain so the next run starts from a clean index, with all progress accounted for.
         await condition(() => inFlight === 0);
         if (failure !== undefined) break;
-        await condition(allHandlersFinished);
-        await continueAsNew<(i: BatchRetainInput) => Promise<OperationOutcome>>({
-          ...input,
-          items: undefined,
-          resume: { progress: state.progress, total: state.total, nextIndex: next },
-        });
+        await continueOperation(
+          { ...input, items: undefined },
+          { progress: state.progress, total: state.total, nextIndex: next },
+        );
       }
       const end = Math.min(next + size, state.total);
       launch(next, end);
