@@ -1,31 +1,17 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import { ROOT, relative, sourceFiles } from './source-files.js';
 
 // docs/ARCHITECTURE.md: src/store/ holds all SQL, behind named functions. Everything else (routes,
 // activities, the worker, the CLI) calls those functions, so a change to a table is a change in one room.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROOMS = ['src', 'activities', 'workflows', 'bin', 'scripts'];
 const STORE = 'src/store/';
-const SOURCE = /\.(ts|mts|js|mjs)$/;
 /** A string that opens like a statement: what a query passes to the database. */
 const STATEMENT =
   /^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s|DELETE\s+FROM\s|WITH\s+\w+\s+AS\s*\(|CREATE\s|ALTER\s|DROP\s|VACUUM\b|BEGIN\b|COMMIT\b)/i;
-
-function sourceFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) files.push(...sourceFiles(full));
-    else if (SOURCE.test(name) && !name.endsWith('.d.ts')) files.push(full);
-  }
-  return files;
-}
-
-const relative = (file: string) => path.relative(ROOT, file).split(path.sep).join('/');
 
 /** Where a file outside the store speaks SQL: it imports the driver or holds a statement's text. */
 function sqlOutsideStore(file: string): string[] {
