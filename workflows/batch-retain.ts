@@ -1,8 +1,14 @@
-import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
-import { chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  isCancellation,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
-import { continueOperation, runOperation } from './lifecycle.js';
-import { eachModelCall } from './model-fan-out.js';
+import { runOperation } from './lifecycle.js';
 
 export const DEFAULT_CHUNK_SIZE = 250;
 export const DEFAULT_CHUNK_CONCURRENCY = 4;
@@ -13,8 +19,18 @@ export const DEFAULT_CHUNK_CONCURRENCY = 4;
  */
 export async function batchRetainWorkflow(input: BatchRetainInput): Promise<OperationOutcome> {
   return runOperation('batch_retain', input, {
-    params: {},
-    items: input.items,
+    register: async () => {
+      const { workflowId, startTime } = workflowInfo();
+      return bookkeeping.registerOperation({
+        operationId: input.operationId,
+        bankId: input.bankId,
+        type: 'batch_retain',
+        workflowId,
+        createdAt: startTime.toISOString(),
+        params: {},
+        items: input.items,
+      });
+    },
     work: (state) => retainInChunks(input, state),
   });
 }
@@ -41,9 +57,16 @@ async function retainWithModels(
   return CancellationScope.cancellable(async () => {
     if (models.chat) {
       const waiting = await chunkWork.itemsAwaitingFacts(range);
-      await eachModelCall(models, waiting, (itemIndex) =>
-        calls.extractFactsWithModel({ operationId: range.operationId, itemIndex }),
-      );
+      try {
+        await Promise.all(
+          waiting.map((itemIndex) =>
+            calls.extractFactsWithModel({ operationId: range.operationId, itemIndex }),
+          ),
+        );
+      } catch (err) {
+        CancellationScope.current().cancel();
+        throw describeModelFailure(err, models);
+      }
     }
     onFactsStored();
     const result = await chunkWork.retainChunk({ ...range, modelFacts: models.chat });
@@ -102,10 +125,12 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
         // Let the window drain so the next run starts from a clean index, with all progress accounted for.
         await condition(() => inFlight === 0);
         if (failure !== undefined) break;
-        await continueOperation(
-          { ...input, items: undefined },
-          { progress: state.progress, total: state.total, nextIndex: next },
-        );
+        await condition(allHandlersFinished);
+        await continueAsNew<(i: BatchRetainInput) => Promise<OperationOutcome>>({
+          ...input,
+          items: undefined,
+          resume: { progress: state.progress, total: state.total, nextIndex: next },
+        });
       }
       const end = Math.min(next + size, state.total);
       launch(next, end);

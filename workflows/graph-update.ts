@@ -1,14 +1,22 @@
-import { workflowInfo } from '@temporalio/workflow';
+import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
 import { bookkeeping, chunkWork } from './activities.js';
 import type { GraphUpdateInput, OperationOutcome } from './definitions.js';
-import { continueOperation, runOperation } from './lifecycle.js';
+import { runOperation } from './lifecycle.js';
 
 /** Links the bank's memories (entity, temporal and similarity links), a chunk of unlinked memories at a time. */
 export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<OperationOutcome> {
   let cutoff = input.resume?.cutoff;
   let linksCreated = input.resume?.totals?.linksCreated ?? 0;
   return runOperation('graph_update', input, {
-    params: { full_rebuild: input.fullRebuild ?? false },
+    register: () =>
+      bookkeeping.registerOperation({
+        operationId: input.operationId,
+        bankId: input.bankId,
+        type: 'graph_update',
+        workflowId: workflowInfo().workflowId,
+        createdAt: workflowInfo().startTime.toISOString(),
+        params: { full_rebuild: input.fullRebuild ?? false },
+      }),
     work: async (state) => {
       if (!cutoff) {
         const prepared = await bookkeeping.prepareGraphUpdate({
@@ -21,11 +29,10 @@ export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<Oper
       }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
-          await continueOperation(input, {
-            progress: state.progress,
-            total: state.total,
-            cutoff,
-            totals: { linksCreated },
+          await condition(allHandlersFinished);
+          await continueAsNew<typeof graphUpdateWorkflow>({
+            ...input,
+            resume: { progress: state.progress, total: state.total, cutoff, totals: { linksCreated } },
           });
         }
         const chunk = await chunkWork.graphChunk({

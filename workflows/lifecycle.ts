@@ -1,10 +1,8 @@
 import {
-  allHandlersFinished,
   CancellationScope,
   CancelledFailure,
   ContinueAsNew,
   condition,
-  continueAsNew,
   getExternalWorkflowHandle,
   isCancellation,
   setHandler,
@@ -22,8 +20,6 @@ import {
   type OperationStatus,
   type OperationType,
   progressQuery,
-  type ResumeState,
-  type RetainItemInput,
   releaseSignal,
   type TerminalStatus,
 } from './definitions.js';
@@ -32,24 +28,10 @@ import { OPERATION_STATUS } from './search-attributes.js';
 export const DEFAULT_BANK_CONCURRENCY = 2;
 
 export interface OperationHooks {
-  /** The operation's parameters as its row shows them, for a start from another workflow that has no row yet. */
-  params: Record<string, unknown>;
-  /** batch_retain started from another workflow: the documents, staged with the row. */
-  items?: RetainItemInput[] | undefined;
+  /** Makes sure the operation's row exists (starts from other workflows create it here); returns its total. */
+  register(): Promise<{ total: number; seq: number }>;
   /** The work itself; keeps `state.progress` current for the progress query. */
   work(state: OperationProgress): Promise<void>;
-}
-
-/**
- * Hands the operation to a fresh run once the handlers have finished; `resume` says where that run picks up
- * (it holds the bank slot and is running already). Callers ask when `workflowInfo().continueAsNewSuggested`.
- */
-export async function continueOperation<I extends OperationInputBase>(
-  input: I,
-  resume: ResumeState,
-): Promise<never> {
-  await condition(allHandlersFinished);
-  return continueAsNew<(i: I) => Promise<OperationOutcome>>({ ...input, resume });
 }
 
 function describe(error: unknown): string {
@@ -102,16 +84,7 @@ export async function runOperation(
     await work.run(async () => {
       if (cancelReason) throw new CancelledFailure(cancelReason);
       if (!input.resume) {
-        // Starts from the API wrote the row already; a start from another workflow creates it here.
-        const registered = await bookkeeping.registerOperation({
-          operationId: input.operationId,
-          bankId: input.bankId,
-          type,
-          workflowId,
-          createdAt: workflowInfo().startTime.toISOString(),
-          params: hooks.params,
-          items: hooks.items,
-        });
+        const registered = await hooks.register();
         state.total = registered.total;
         await bookkeeping.joinBankQueue({
           bankId: input.bankId,

@@ -1,8 +1,13 @@
-import { CancellationScope, workflowInfo } from '@temporalio/workflow';
-import { bookkeeping, chunkWork, modelCalls } from './activities.js';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  continueAsNew,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { ModelSteps, OperationOutcome, RegenerateObservationsInput } from './definitions.js';
-import { continueOperation, runOperation } from './lifecycle.js';
-import { eachModelCall } from './model-fan-out.js';
+import { runOperation } from './lifecycle.js';
 
 /**
  * Asks the chat model for the observations of the next chunk's entities, one stored call each (entities whose
@@ -15,9 +20,14 @@ async function observeWithModel(
   const calls = modelCalls(models);
   await CancellationScope.cancellable(async () => {
     const waiting = await chunkWork.entitiesAwaitingModel(next);
-    await eachModelCall(models, waiting, (entityId) =>
-      calls.observeEntityWithModel({ operationId: next.operationId, entityId }),
-    );
+    try {
+      await Promise.all(
+        waiting.map((entityId) => calls.observeEntityWithModel({ operationId: next.operationId, entityId })),
+      );
+    } catch (err) {
+      CancellationScope.current().cancel();
+      throw describeModelFailure(err, models);
+    }
   });
 }
 
@@ -29,7 +39,15 @@ export async function regenerateObservationsWorkflow(
   let updated = input.resume?.totals?.observationsUpdated ?? 0;
   const entityIds = input.entityIds ?? null;
   return runOperation('regenerate_observations', input, {
-    params: entityIds ? { entity_ids: entityIds } : {},
+    register: () =>
+      bookkeeping.registerOperation({
+        operationId: input.operationId,
+        bankId: input.bankId,
+        type: 'regenerate_observations',
+        workflowId: workflowInfo().workflowId,
+        createdAt: workflowInfo().startTime.toISOString(),
+        params: entityIds ? { entity_ids: entityIds } : {},
+      }),
     work: async (state) => {
       if (!input.resume) {
         state.total = await bookkeeping.prepareObservations({
@@ -40,11 +58,15 @@ export async function regenerateObservationsWorkflow(
       }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
-          await continueOperation(input, {
-            progress: state.progress,
-            total: state.total,
-            afterId,
-            totals: { observationsUpdated: updated },
+          await condition(allHandlersFinished);
+          await continueAsNew<typeof regenerateObservationsWorkflow>({
+            ...input,
+            resume: {
+              progress: state.progress,
+              total: state.total,
+              afterId,
+              totals: { observationsUpdated: updated },
+            },
           });
         }
         const next = {
