@@ -1,10 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
 // Two legs over the same suites: the embedded PostgreSQL server (the service's default) always, and a system
-// PostgreSQL server when HINDSIGHT_TEST_DATABASE_URL names one (CI starts it). Pure unit suites run once.
+// PostgreSQL server when HINDSIGHT_TEST_DATABASE_URL names one (CI starts it). Suites whose answer does not
+// depend on which server holds the data (pure units, recorded-history replay, fuzz, the Python and browser
+// clients, the architecture checks) run once, in the embedded leg.
 const postgresUrl = process.env.HINDSIGHT_TEST_DATABASE_URL;
 const integration = ['test/**/*.test.ts'];
-const unitOnly = [
+const sameOnEveryDatabase = [
   'test/domain/**',
   'test/deploy/**',
   'test/python/**',
@@ -42,7 +44,7 @@ export default defineConfig({
               test: {
                 name: 'postgres',
                 include: integration,
-                exclude: unitOnly,
+                exclude: sameOnEveryDatabase,
                 env: { HINDSIGHT_TEST_DATABASE_URL: postgresUrl },
               },
             },

@@ -5,12 +5,13 @@ import type { Database } from '../src/store/db.js';
 import {
   allLinkable,
   countUnlinked,
+  graphCutoffNow,
   type LinkableMemory,
   markAllUnlinked,
   nextUnlinked,
   writeLinks,
 } from '../src/store/graph.js';
-import { setTotal } from '../src/store/operations.js';
+import { recordChunkProgress, setTotal } from '../src/store/operations.js';
 
 const SOURCES_PER_TURN = 10;
 
@@ -42,10 +43,7 @@ export async function prepareGraphUpdate(
   db: Database,
   input: { operationId: string; bankId: string; fullRebuild: boolean },
 ): Promise<{ total: number; cutoff: string }> {
-  // Millisecond precision: the cutoff travels as a JS date, and every later comparison must see the same
-  // instant the count saw.
-  const [now] = await db.query<{ now: Date }>("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
-  const cutoff = now!.now;
+  const cutoff = await graphCutoffNow(db);
   if (input.fullRebuild) await markAllUnlinked(db, input.bankId);
   const total = await countUnlinked(db, input.bankId, cutoff);
   await setTotal(db, input.operationId, total);
@@ -78,11 +76,11 @@ export async function graphChunk(
       sources.map((s) => s.id),
       links,
     );
-    await tx.query(
-      `UPDATE operations SET progress = $2, result = jsonb_build_object('memories_processed', $2::int,
-         'links_created', $3::int) WHERE id = $1`,
-      [input.operationId, input.progressBefore + sources.length, input.linksCreatedBefore + created],
-    );
+    const processed = input.progressBefore + sources.length;
+    await recordChunkProgress(tx, input.operationId, processed, {
+      memories_processed: processed,
+      links_created: input.linksCreatedBefore + created,
+    });
     return created;
   });
   return { processed: sources.length, linksCreated };

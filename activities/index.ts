@@ -1,7 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { Config } from '../src/config.js';
 import type { Logger } from '../src/logger.js';
-import { instrumentActivities } from '../src/metrics.js';
 import { joinBankQueue } from '../src/operations/bank-queue.js';
 import type { ExtractionPool } from '../src/retain/extraction-pool.js';
 import type { Database } from '../src/store/db.js';
@@ -46,8 +45,9 @@ export interface ActivityDeps {
 /** Activities close over their dependencies; workflows see only this object's type. */
 export function createActivities(deps: ActivityDeps) {
   const { db } = deps;
-  // Every activity's duration (and the operation facts some of them return) goes to the metrics registry.
-  return instrumentActivities({
+  // Each attempt's duration (and the operation facts some return) is recorded by the worker's activityMetrics
+  // interceptor (src/temporal/activity-metrics.ts).
+  return {
     registerOperation: (input: RegisterOperationInput) => registerOperation(db, input),
     joinBankQueue: (input: Parameters<typeof joinBankQueue>[2]) =>
       deps.calls.run(() => joinBankQueue(deps.client, deps.config, input)),
@@ -75,7 +75,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createWebhookActivities(deps),
     // Scheduled on the model task queue (see src/temporal/worker.ts); listed here for the workflows' types.
     ...modelActivities(deps),
-  });
+  };
 }
 
 /** The activities that call a model provider: one provider call per attempt, results stored before they end. */

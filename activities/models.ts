@@ -8,7 +8,8 @@ import { MAX_OBSERVATION_SOURCES, observationPrompt, observeWithModel } from '..
 import { embed, InvalidAnswer } from '../src/models/provider.js';
 import { TokenBudget } from '../src/models/token-budget.js';
 import type { Database } from '../src/store/db.js';
-import { embeddingBits } from '../src/store/embedding-bits.js';
+import { entityName, newestMemoriesOfEntity } from '../src/store/entities.js';
+import { memoriesToEmbed, writeEmbeddings } from '../src/store/memories.js';
 import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
 import { loadUnprocessed } from '../src/store/retain-items.js';
 import { INVALID_MODEL_ANSWER } from '../workflows/definitions.js';
@@ -110,17 +111,11 @@ export function createModelActivities(deps: ModelDeps) {
       const step = observationStep(input.entityId);
       const stored = await getAnswer(db, input.operationId, step);
       if (stored && (stored.answer !== null || stored.error !== null)) return; // paid for already
-      const [entity] = await db.query<{ name: string }>('SELECT name FROM entities WHERE id = $1', [
-        input.entityId,
-      ]);
-      const memories = await db.query<{ id: string; text: string }>(
-        `SELECT m.id, m.text FROM memory_entities me JOIN memories m ON m.id = me.memory_id
-         WHERE me.entity_id = $1 ORDER BY m.created_at DESC, m.id LIMIT $2`,
-        [input.entityId, MAX_OBSERVATION_SOURCES],
-      );
-      if (!entity || memories.length === 0) return; // nothing to summarise: the observation goes away
+      const name = await entityName(db, input.entityId);
+      const memories = await newestMemoriesOfEntity(db, input.entityId, MAX_OBSERVATION_SOURCES);
+      if (name === undefined || memories.length === 0) return; // nothing to summarise: the observation goes away
       try {
-        const prompt = observationPrompt(entity, memories);
+        const prompt = observationPrompt({ name }, memories);
         const { observation, usage } = await providerCall(
           calls,
           { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'observation' },
@@ -149,11 +144,7 @@ export function createModelActivities(deps: ModelDeps) {
     }): Promise<{ more: boolean }> => {
       const endpoint = models.embeddings;
       if (!endpoint) throw ApplicationFailure.nonRetryable('no embedding model is configured on this worker');
-      const rows = await db.query<{ id: string; text: string; context: string | null }>(
-        `SELECT id, text, context FROM memories WHERE operation_id = $1 AND item_index >= $2 AND item_index < $3
-           AND embedding IS NULL ORDER BY item_index, fact_index LIMIT $4`,
-        [input.operationId, input.start, input.end, EMBED_BATCH],
-      );
+      const rows = await memoriesToEmbed(db, input.operationId, input.start, input.end, EMBED_BATCH);
       if (rows.length === 0) return { more: false };
       try {
         const texts = rows.map((r) => r.text);
@@ -165,19 +156,9 @@ export function createModelActivities(deps: ModelDeps) {
         countCall(endpoint.model, 'ok', usage);
         await db.transaction(async (tx) => {
           await addUsage(tx, input.operationId, endpoint.model, usage);
-          await tx.query(
-            `UPDATE memories AS m SET embedding = v.embedding::real[], embedding_bits = v.bits::bit varying
-             FROM jsonb_to_recordset($1::jsonb) AS v(id text, embedding text, bits text)
-             WHERE m.id = v.id`,
-            [
-              JSON.stringify(
-                rows.map((r, i) => ({
-                  id: r.id,
-                  embedding: `{${vectors[i]!.join(',')}}`,
-                  bits: embeddingBits(vectors[i]!),
-                })),
-              ),
-            ],
+          await writeEmbeddings(
+            tx,
+            rows.map((r, i) => ({ id: r.id, vector: vectors[i]! })),
           );
         });
       } catch (err) {

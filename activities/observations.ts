@@ -9,7 +9,7 @@ import {
   saveObservation,
 } from '../src/store/entities.js';
 import { answersOfSteps, type StoredAnswer, stepsAwaiting } from '../src/store/model-answers.js';
-import { setTotal } from '../src/store/operations.js';
+import { recordChunkProgress, setTotal } from '../src/store/operations.js';
 import { observationStep } from './models.js';
 
 export interface ObservationsChunkInput {
@@ -99,11 +99,11 @@ export async function observationsChunk(
     for (const { entity, observation } of observations) {
       await saveObservation(tx, input.bankId, entity.id, input.operationId, observation);
     }
-    await tx.query(
-      `UPDATE operations SET progress = $2, result = jsonb_build_object('entities_processed', $2::int,
-         'observations_updated', $3::int) WHERE id = $1`,
-      [input.operationId, input.progressBefore + entities.length, input.updatedBefore + updated],
-    );
+    const processed = input.progressBefore + entities.length;
+    await recordChunkProgress(tx, input.operationId, processed, {
+      entities_processed: processed,
+      observations_updated: input.updatedBefore + updated,
+    });
   });
   return { processed: entities.length, updated, lastId: entities.at(-1)!.id };
 }

@@ -1,6 +1,6 @@
 import type { Connection } from '@temporalio/client';
 import type { HealthReport } from './api/deps.js';
-import type { Database } from './store/db.js';
+import { type Database, ping } from './store/db.js';
 import type { TrackedCalls } from './temporal/tracked-calls.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
@@ -58,7 +58,7 @@ export function createHealthCheck({
     () => calls.run(() => connection.workflowService.getSystemInfo({}), PROBE_TIMEOUT_MS),
     PROBE_ANSWER_TTL_MS,
   );
-  const database = sharedProbe(() => db.query('SELECT 1'), PROBE_ANSWER_TTL_MS);
+  const database = sharedProbe(() => ping(db), PROBE_ANSWER_TTL_MS);
   return async () => {
     const parts: HealthReport['parts'] = {};
     const check = async (name: string, probe: () => Promise<unknown>) => {

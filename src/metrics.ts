@@ -1,6 +1,5 @@
 import { prometheus } from '@hono/prometheus';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
-import { annotateSpan } from './tracing/index.js';
 
 // Prometheus metrics of this process, through prom-client: its default process metrics (CPU, heap, event-loop
 // lag, GC), the HTTP metrics of @hono/prometheus, and the operation metrics below. The store-backed gauges
@@ -65,54 +64,3 @@ export const metrics = {
     registers: [registry],
   }),
 };
-
-/** Which operation type a chunk activity's `processed` count belongs to. */
-const ITEMS_OF: Record<string, string> = {
-  retainChunk: 'batch_retain',
-  graphChunk: 'graph_update',
-  observationsChunk: 'regenerate_observations',
-};
-
-type AnyActivity = (...args: never[]) => Promise<unknown>;
-
-/**
- * Wraps every activity so each attempt's duration is recorded (and its span, when tracing, names the operation
- * and bank), and reads the few results that carry
- * operation-level facts (an operation started, finished, or processed items).
- */
-export function instrumentActivities<T extends Record<string, AnyActivity>>(activities: T): T {
-  const wrapped: Record<string, AnyActivity> = {};
-  for (const [name, fn] of Object.entries(activities)) {
-    wrapped[name] = async (...args: never[]) => {
-      annotateSpan(args[0]);
-      const stop = metrics.activityDuration.startTimer({ activity: name });
-      let outcome = 'failed';
-      try {
-        const result = await fn(...args);
-        outcome = 'completed';
-        observeResult(name, args[0], result);
-        return result;
-      } finally {
-        stop({ outcome });
-      }
-    };
-  }
-  return wrapped as T;
-}
-
-function observeResult(name: string, input: unknown, result: unknown): void {
-  const type = ITEMS_OF[name];
-  const processed = (result as { processed?: unknown } | undefined)?.processed;
-  if (type && typeof processed === 'number' && processed > 0) metrics.itemsProcessed.inc({ type }, processed);
-  if (name === 'joinBankQueue') {
-    const entryType = (input as { entry?: { type?: unknown } } | undefined)?.entry?.type;
-    if (typeof entryType === 'string') metrics.operationsStarted.inc({ type: entryType });
-  }
-  if (name === 'finishOperation') {
-    const inputType = (input as { type?: unknown } | undefined)?.type;
-    const status = (result as { status?: unknown } | undefined)?.status;
-    if (typeof inputType === 'string' && typeof status === 'string') {
-      metrics.operationsFinished.inc({ type: inputType, status });
-    }
-  }
-}

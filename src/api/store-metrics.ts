@@ -1,6 +1,8 @@
 import { Gauge, Registry } from 'prom-client';
 import { OPERATION_STATUSES, OPERATION_TYPES } from '../operations/types.js';
 import type { Database } from '../store/db.js';
+import { countOperationsByTypeAndStatus } from '../store/operations.js';
+import { countDeliveriesByStatus } from '../store/webhooks.js';
 
 const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
 
@@ -16,9 +18,7 @@ export function storeMetrics(db: Database): Registry {
     labelNames: ['type', 'status'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ type: string; status: string; n: number }>(
-        'SELECT type, status, count(*)::int AS n FROM operations GROUP BY type, status',
-      );
+      const rows = await countOperationsByTypeAndStatus(db);
       const byKey = new Map(rows.map((r) => [`${r.type}/${r.status}`, r.n]));
       for (const type of OPERATION_TYPES) {
         for (const status of OPERATION_STATUSES)
@@ -32,9 +32,7 @@ export function storeMetrics(db: Database): Registry {
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const rows = await db.query<{ status: string; n: number }>(
-        'SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status',
-      );
+      const rows = await countDeliveriesByStatus(db);
       for (const status of DELIVERY_STATUSES)
         this.set({ status }, rows.find((r) => r.status === status)?.n ?? 0);
     },

@@ -77,6 +77,11 @@ class PostgresDatabase implements Database {
   }
 }
 
+/** Answers when the database does: the health check's probe. */
+export async function ping(sql: Sql): Promise<void> {
+  await sql.query('SELECT 1');
+}
+
 /** Connection pools to the PostgreSQL database at `url` (the embedded server's or DATABASE_URL's). */
 export function openDatabase(url: string, sizes: PoolSizes = DEFAULT_POOL_SIZES): Database {
   return new PostgresDatabase(newPool(url, sizes.statements), newPool(url, sizes.transactions));

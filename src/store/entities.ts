@@ -98,6 +98,25 @@ export async function memoriesOfEntities(
   );
 }
 
+/** An entity's name, or undefined when it is gone. */
+export async function entityName(sql: Sql, entityId: string): Promise<string | undefined> {
+  const [row] = await sql.query<{ name: string }>('SELECT name FROM entities WHERE id = $1', [entityId]);
+  return row?.name;
+}
+
+/** An entity's newest memories first, at most `limit`: what a model reads to write its observation. */
+export async function newestMemoriesOfEntity(
+  sql: Sql,
+  entityId: string,
+  limit: number,
+): Promise<{ id: string; text: string }[]> {
+  return sql.query(
+    `SELECT m.id, m.text FROM memory_entities me JOIN memories m ON m.id = me.memory_id
+     WHERE me.entity_id = $1 ORDER BY m.created_at DESC, m.id LIMIT $2`,
+    [entityId, limit],
+  );
+}
+
 /** Replaces an entity's observation; `null` removes it (its memories are gone). */
 export async function saveObservation(
   sql: Sql,

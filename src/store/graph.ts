@@ -22,6 +22,15 @@ export interface LinkRow {
  * A full rebuild marks every memory unlinked, so each one's outgoing links are recomputed and replaced;
  * links that come out the same are kept rather than counted as new.
  */
+/**
+ * The database's clock now, to the millisecond: the cutoff of a graph update travels as a JS date, and every
+ * later comparison must see the same instant the count saw.
+ */
+export async function graphCutoffNow(sql: Sql): Promise<Date> {
+  const [row] = await sql.query<{ now: Date }>("SELECT date_trunc('milliseconds', clock_timestamp()) AS now");
+  return row!.now;
+}
+
 export async function markAllUnlinked(sql: Sql, bankId: string): Promise<void> {
   await sql.query('UPDATE memories SET linked_at = NULL WHERE bank_id = $1', [bankId]);
 }

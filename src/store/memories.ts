@@ -1,4 +1,5 @@
 import type { Sql } from './db.js';
+import { embeddingBits } from './embedding-bits.js';
 
 export interface PreparedEntity {
   id: string;
@@ -77,6 +78,42 @@ export async function memoryIdsOfOperation(sql: Sql, operationId: string): Promi
     [operationId],
   );
   return rows.map((r) => r.id);
+}
+
+/** Up to `limit` memories of an operation's items [start, end) that have no embedding yet, in item order. */
+export async function memoriesToEmbed(
+  sql: Sql,
+  operationId: string,
+  start: number,
+  end: number,
+  limit: number,
+): Promise<{ id: string; text: string; context: string | null }[]> {
+  return sql.query(
+    `SELECT id, text, context FROM memories WHERE operation_id = $1 AND item_index >= $2 AND item_index < $3
+       AND embedding IS NULL ORDER BY item_index, fact_index LIMIT $4`,
+    [operationId, start, end, limit],
+  );
+}
+
+/** Stores each memory's embedding together with the bit signature that the recall index scans. */
+export async function writeEmbeddings(
+  sql: Sql,
+  embeddings: readonly { id: string; vector: readonly number[] }[],
+): Promise<void> {
+  await sql.query(
+    `UPDATE memories AS m SET embedding = v.embedding::real[], embedding_bits = v.bits::bit varying
+     FROM jsonb_to_recordset($1::jsonb) AS v(id text, embedding text, bits text)
+     WHERE m.id = v.id`,
+    [
+      JSON.stringify(
+        embeddings.map(({ id, vector }) => ({
+          id,
+          embedding: `{${vector.join(',')}}`,
+          bits: embeddingBits(vector),
+        })),
+      ),
+    ],
+  );
 }
 
 export async function countEntitiesOfOperation(sql: Sql, operationId: string): Promise<number> {

@@ -264,9 +264,27 @@ export async function markRunning(sql: Sql, id: string): Promise<OperationRow | 
   return rows[0];
 }
 
-/** Sets progress to an absolute value computed by the caller, so a retried write cannot count twice. */
-export async function setProgress(sql: Sql, id: string, progress: number): Promise<void> {
-  await sql.query(`UPDATE operations SET progress = $2 WHERE id = $1 AND status = 'running'`, [id, progress]);
+/**
+ * Records a chunk's progress and the result so far, both absolute values computed by the caller, so a retried
+ * write cannot count twice. An operation that has already ended keeps what it ended with.
+ */
+export async function recordChunkProgress(
+  sql: Sql,
+  id: string,
+  progress: number,
+  result: Record<string, number>,
+): Promise<void> {
+  await sql.query(
+    `UPDATE operations SET progress = $2, result = $3::jsonb WHERE id = $1 AND status = 'running'`,
+    [id, progress, JSON.stringify(result)],
+  );
+}
+
+/** Operations in the store by type and status, for the queue gauges. */
+export async function countOperationsByTypeAndStatus(
+  sql: Sql,
+): Promise<{ type: string; status: string; n: number }[]> {
+  return sql.query('SELECT type, status, count(*)::int AS n FROM operations GROUP BY type, status');
 }
 
 export async function setTotal(sql: Sql, id: string, total: number): Promise<void> {

@@ -114,14 +114,6 @@ export async function listFailures(
   );
 }
 
-export async function countProcessed(sql: Sql, operationId: string): Promise<number> {
-  const [row] = await sql.query<{ n: number }>(
-    'SELECT count(*)::int AS n FROM retain_items WHERE operation_id = $1 AND processed',
-    [operationId],
-  );
-  return row?.n ?? 0;
-}
-
 /** The documents are no longer needed once the operation has ended. */
 export async function dropItems(sql: Sql, operationId: string): Promise<void> {
   await sql.query('DELETE FROM retain_items WHERE operation_id = $1', [operationId]);

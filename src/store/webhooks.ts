@@ -298,3 +298,8 @@ export async function markDeliveryFailed(
     [webhookId, eventId, error],
   );
 }
+
+/** Webhook deliveries in the outbox by status, for the outbox gauge. */
+export async function countDeliveriesByStatus(sql: Sql): Promise<{ status: string; n: number }[]> {
+  return sql.query('SELECT status, count(*)::int AS n FROM webhook_deliveries GROUP BY status');
+}

@@ -3,9 +3,9 @@ import { fileURLToPath } from 'node:url';
 import { bundleWorkflowCode, NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { type ActivityDeps, createActivities, modelActivities } from '../../activities/index.js';
 import { modelTaskQueue } from '../../workflows/definitions.js';
-import { instrumentActivities } from '../metrics.js';
 import type { Tracing } from '../tracing/index.js';
 import { TRACING_WORKFLOW_MODULES, workerTracingOptions } from '../tracing/temporal.js';
+import { activityMetrics } from './activity-metrics.js';
 import { cachedBundle } from './bundle-cache.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -98,7 +98,8 @@ async function createModelWorker(
     connection,
     namespace: setup.namespace,
     taskQueue: modelTaskQueue(setup.taskQueue),
-    activities: instrumentActivities(modelActivities(setup.deps)),
+    activities: modelActivities(setup.deps),
+    interceptors: { activity: [activityMetrics] },
     // Calls wait on the network, not the CPU: many may be in flight.
     maxConcurrentActivityTaskExecutions: 200,
     ...(models.requestsPerMinute
@@ -146,6 +147,8 @@ export async function createWorker(
     sinks: tracing.sinks,
     interceptors: {
       ...tracing.interceptors,
+      // After the tracing interceptors, so the attempt's span is current when the timing names it.
+      activity: [...(tracing.interceptors?.activity ?? []), activityMetrics],
       ...(setup.workflowBundle ? {} : { workflowModules: TRACING_WORKFLOW_MODULES }),
     },
     // A versioned worker keeps each execution on the code that started it (PINNED): a deploy drains old

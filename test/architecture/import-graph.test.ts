@@ -1,36 +1,22 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOW_TYPES } from '../../workflows/definitions.js';
 import * as workflows from '../../workflows/index.js';
+import { ROOT, relative, sourceFiles } from './source-files.js';
 
 // The rooms of the house and the direction of their doors (docs/ARCHITECTURE.md draws them): no file reaches
 // back into a file that depends on it, not even through `import type`, so a reader can follow any import
 // downwards and never come back to where they started.
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ROOMS = ['src', 'workflows', 'activities'];
-const SOURCE = /\.(ts|mts|js|mjs)$/;
 
 interface Edge {
   /** Repository-relative path of the imported file, or the bare package name. */
   target: string;
   typeOnly: boolean;
 }
-
-function sourceFiles(dir: string): string[] {
-  const files: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) files.push(...sourceFiles(full));
-    else if (SOURCE.test(name) && !name.endsWith('.d.ts')) files.push(full);
-  }
-  return files;
-}
-
-const relative = (file: string) => path.relative(ROOT, file).split(path.sep).join('/');
 
 /** `./x.js` names `./x.ts` in this code base (NodeNext resolution); a folder names its index. */
 function resolve(from: string, specifier: string): string | undefined {
