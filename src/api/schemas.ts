@@ -53,6 +53,17 @@ export const listMemoriesQuery = pageQuery.extend({
   document_id: storable(z.string().min(1).max(512)).optional(),
 });
 
+/** The published clients' `GET /memories/list`: upstream's filters, those this service has. */
+export const listMemoryUnitsQuery = z.strictObject({
+  limit: intParam(1, 1000, 100),
+  offset: intParam(0, 100_000_000, 0),
+  q: storable(z.string().min(1).max(1000)).optional(),
+  document_id: storable(z.string().min(1).max(512)).optional(),
+  entity_id: idSchema.optional(),
+  // Every memory here is a world fact: another type lists nothing.
+  type: z.enum(['world', 'experience', 'observation']).optional(),
+});
+
 export const MAX_ITEMS = 100_000;
 export const SYNC_MAX_ITEMS = 100;
 export const SYNC_MAX_BYTES = 100 * 1024;
