@@ -84,3 +84,67 @@ export const bankBody = z
 export const dispositionBody = z.strictObject({ disposition: dispositionSchema });
 
 export type BankBody = z.output<typeof bankBody>;
+
+// ---- answers
+
+const dispositionOut = z.object({ skepticism: z.number(), literalism: z.number(), empathy: z.number() });
+
+export const bankProfileSchema = z.object({
+  bank_id: z.string(),
+  name: z.string(),
+  disposition: dispositionOut,
+  mission: z.string(),
+  background: z.string().nullable(),
+});
+
+export const bankListSchema = z.object({
+  banks: z.array(
+    z.object({
+      bank_id: z.string(),
+      name: z.string().nullable(),
+      disposition: dispositionOut,
+      mission: z.string().nullable(),
+      created_at: z.string(),
+      updated_at: z.string(),
+      fact_count: z.number().int(),
+    }),
+  ),
+});
+
+export const bankConfigSchema = z.object({
+  bank_id: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  overrides: z.record(z.string(), z.unknown()),
+});
+
+const counts = z.record(z.string(), z.number().int());
+
+export const bankStatsSchema = z.object({
+  bank_id: z.string(),
+  total_nodes: z.number().int(),
+  total_links: z.number().int(),
+  total_documents: z.number().int(),
+  total_entities: z.number().int(),
+  total_observations: z.number().int(),
+  nodes_by_fact_type: counts,
+  links_by_link_type: counts,
+  links_by_fact_type: counts,
+  links_breakdown: z.record(z.string(), counts),
+  pending_operations: z.number().int(),
+  failed_operations: z.number().int(),
+  operations_by_status: counts,
+  last_memory_write_at: z.string().nullable(),
+});
+
+export const deletedSchema = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  deleted_count: z.number().int(),
+});
+
+export const versionSchema = z.object({
+  api_version: z.string(),
+  features: z.record(z.string(), z.boolean()),
+});
+
+export const liveSchema = z.object({ status: z.literal('ok') });

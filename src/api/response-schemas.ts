@@ -41,6 +41,11 @@ export const memorySchema = z.object({
   created_at: z.string(),
 });
 
+export const memoryUnitListSchema = z.object({
+  items: z.array(memorySchema.extend({ type: z.literal('world'), date: z.string() })),
+  ...page,
+});
+
 export const memoryListSchema = z.object({ bank_id: z.string(), memories: z.array(memorySchema), ...page });
 
 export const memoryLinksSchema = z.object({

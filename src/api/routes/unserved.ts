@@ -51,7 +51,11 @@ export function unservedBankRoutes() {
   // Memory history and per-memory observation clearing: /memories/{id}/history, /memories/{id}/observations.
   app.all('/memories/:memory_id/history', answer('memory history'));
   app.all('/memories/:memory_id/observations', answer('per-memory observation clearing'));
-  app.patch('/memories/:memory_id', answer('memory editing'));
+  // Editing a memory (PATCH upstream); other methods fall through to the served routes or a 404.
+  app.all('/memories/:memory_id', async (c, next) => {
+    if (c.req.method === 'PATCH') answer('memory editing')();
+    await next();
+  });
   app.all(
     '/entities/:entity_id/regenerate',
     answer('per-entity regeneration (use POST /observations/regenerate with entity_ids)'),
