@@ -19,6 +19,9 @@ export const cancelledListSchema = z.object({
 });
 
 export const retainSyncSchema = z.object({
+  /** Always true and false: the published clients read them. */
+  success: z.literal(true),
+  async: z.literal(false),
   bank_id: z.string(),
   items_count: count,
   memory_ids: z.array(z.string()),

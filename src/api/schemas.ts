@@ -122,9 +122,28 @@ export const regenerateObservationsBody = z.strictObject({
 
 export const cancelManyBody = z.strictObject({ status: z.literal('pending') });
 
+/**
+ * Options the published clients send with every recall (`budget`, `include`) or when a user sets them: accepted
+ * so those clients can recall, and without effect here (the answer is always the fused ranking up to `limit`).
+ */
+const PUBLISHED_RECALL_OPTIONS = [
+  'budget',
+  'include',
+  'types',
+  'max_tokens',
+  'trace',
+  'query_timestamp',
+  'tags',
+  'tags_match',
+  'tag_groups',
+  'min_scores',
+  'prefer_observations',
+] as const;
+
 export const recallBody = z.strictObject({
   query: storable(z.string().trim().min(1, 'must not be empty').max(2_000)),
   limit: z.number().int().min(1).max(100).optional(),
+  ...Object.fromEntries(PUBLISHED_RECALL_OPTIONS.map((key) => [key, z.unknown().optional()])),
 });
 
 export const operationSchema = z.object({

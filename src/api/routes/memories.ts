@@ -63,11 +63,19 @@ export function memoryRoutes(deps: AppDeps) {
               : undefined;
         if (!operation) {
           const memoryIds = await retainNow(deps, bank_id, body.items);
-          return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
+          return c.json({
+            success: true,
+            async: false,
+            bank_id,
+            items_count: body.items.length,
+            memory_ids: memoryIds,
+          });
         }
         if (operation.status !== 'completed') return c.json(operation, 202);
         const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
         return c.json({
+          success: true,
+          async: false,
           bank_id,
           items_count: body.items.length,
           memory_ids: result.memory_ids,
