@@ -109,6 +109,9 @@ export const bankListSchema = z.object({
       fact_count: z.number().int(),
     }),
   ),
+  total: z.number().int(),
+  limit: z.number().int(),
+  offset: z.number().int(),
 });
 
 export const bankConfigSchema = z.object({
@@ -147,4 +150,8 @@ export const versionSchema = z.object({
   features: z.record(z.string(), z.boolean()),
 });
 
-export const liveSchema = z.object({ status: z.literal('ok') });
+export const liveSchema = z.object({
+  status: z.literal('alive'),
+  version: z.string(),
+  uptime_seconds: z.number(),
+});

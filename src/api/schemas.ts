@@ -72,6 +72,19 @@ export const SYNC_MAX_BYTES = 100 * 1024;
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
 
+/**
+ * Retain options of the Hindsight API this service does not have. The published Python client sends each with
+ * every item, as null: null is accepted, and a value is refused rather than silently ignored.
+ */
+function unsupportedOptions(keys: string[]) {
+  return Object.fromEntries(
+    keys.map((key) => [
+      key,
+      z.null({ error: `${key} is not supported by this service: leave it out` }).optional(),
+    ]),
+  );
+}
+
 export const retainItem = z.strictObject({
   content: storable(
     z
@@ -95,6 +108,9 @@ export const retainItem = z.strictObject({
     .array(storable(z.string().min(1).max(256)))
     .max(100)
     .nullish(),
+  ...unsupportedOptions(['entities', 'observation_scopes', 'strategy', 'update_mode']),
+  // Entities are always resolved here; the published Python client sends this with every item.
+  resolve_entities: z.boolean().nullish(),
 });
 
 /** A caller's operation id: an idempotency key within the bank. */
@@ -107,6 +123,7 @@ const callerOperationId = idSchema.optional().meta({
 export const retainBody = z.strictObject({
   items: z.array(retainItem).min(1, 'must hold at least one item'),
   async: z.boolean().optional(),
+  ...unsupportedOptions(['document_tags']),
   operation_id: callerOperationId,
 });
 
@@ -138,6 +155,7 @@ const PUBLISHED_RECALL_OPTIONS = [
   'tag_groups',
   'min_scores',
   'prefer_observations',
+  'temporal_window',
 ] as const;
 
 export const recallBody = z.strictObject({

@@ -22,7 +22,9 @@ export function bankListRoutes(deps: AppDeps) {
   return new Hono().get('/', async (c) => {
     const scope = bankScope.get(c.req.raw);
     const banks = await listBanks(deps.db);
-    return c.json({ banks: scope ? banks.filter((b) => scope.has(b.bank_id)) : banks });
+    const visible = scope ? banks.filter((b) => scope.has(b.bank_id)) : banks;
+    // One page holding every bank: the published clients read the page fields.
+    return c.json({ banks: visible, total: visible.length, limit: visible.length, offset: 0 });
   });
 }
 

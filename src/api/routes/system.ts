@@ -13,6 +13,12 @@ const features = (deps: AppDeps) => ({
   file_upload_api: false,
   reflect: deps.config.models.chat !== null,
   embeddings: deps.config.models.embeddings !== null,
+  bank_llm_health: false,
+  document_export_api: false,
+  document_import_api: false,
+  audit_log: false,
+  llm_trace: false,
+  store_document_text: false,
 });
 
 /**
@@ -23,7 +29,9 @@ const features = (deps: AppDeps) => ({
 export function systemRoutes(deps: AppDeps) {
   return new Hono()
     .get('/version', (c) => c.json({ api_version: version, features: features(deps) }))
-    .get('/health/live', (c) => c.json({ status: 'ok' }))
+    .get('/health/live', (c) =>
+      c.json({ status: 'alive', version, uptime_seconds: Math.round(process.uptime() * 1000) / 1000 }),
+    )
     .get('/health/ready', async (c) => {
       const report = await deps.health();
       return c.json(report, report.status === 'ok' ? 200 : 503);
