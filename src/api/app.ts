@@ -11,12 +11,16 @@ import type { AppDeps } from './deps.js';
 import { refuseEarly } from './early-refusal.js';
 import { errorBody, handleError } from './errors.js';
 import { isLoopbackBind, loopbackHostCheck } from './host-check.js';
+import { bankListRoutes, bankRoutes } from './routes/banks.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes, eventStreamLimiter } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { memoryRoutes } from './routes/memories.js';
 import { metaRoutes } from './routes/meta.js';
 import { operationRoutes } from './routes/operations.js';
+import { reflectRoutes } from './routes/reflect.js';
+import { systemRoutes } from './routes/system.js';
+import { unservedBankRoutes, unservedRoutes } from './routes/unserved.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export const BANK_PATH = '/v1/default/banks/:bank_id';
@@ -73,6 +77,13 @@ export function createApp(deps: AppDeps) {
   app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
   app.route(BANK_PATH, maintenanceRoutes(deps));
   app.route(`${BANK_PATH}/webhooks`, webhookRoutes(deps));
+  app.route(`${BANK_PATH}/reflect`, reflectRoutes(deps));
+  app.route(BANK_PATH, bankRoutes(deps));
+  app.route('/v1/default/banks', bankListRoutes(deps));
   app.route('/', metaRoutes(deps));
+  app.route('/', systemRoutes(deps));
+  // Last: the Hindsight features this service does not serve answer 501 naming the feature.
+  app.route(BANK_PATH, unservedBankRoutes());
+  app.route('/', unservedRoutes());
   return app;
 }

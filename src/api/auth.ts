@@ -6,11 +6,14 @@ import { errorBody } from './errors.js';
  * Paths anyone may call: load balancers and orchestrators probe health without a key, and the API reference
  * holds no data, so a newcomer can read it and enter a key on the page itself.
  */
-const OPEN_PATHS = new Set(['/health', '/openapi.json', '/docs']);
+const OPEN_PATHS = new Set(['/health', '/health/live', '/health/ready', '/openapi.json', '/docs']);
 const isOpen = (path: string) => OPEN_PATHS.has(path) || path.startsWith('/docs/');
 const BANK_IN_PATH = /^\/v1\/default\/banks\/([^/]+)/;
 
 const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
+
+/** The banks a request's key is limited to (absent: any bank), for routes that list banks. */
+export const bankScope = new WeakMap<Request, ReadonlySet<string>>();
 
 /**
  * Bearer API keys (HINDSIGHT_API_KEYS). With none configured the API is open. Keys are compared as SHA-256
@@ -42,6 +45,7 @@ export function apiKeyAuth(apiKeys: Map<string, string[] | null>): MiddlewareHan
       c.header('WWW-Authenticate', 'Bearer error="invalid_token"');
       return c.json(errorBody('unauthorized', 'the API key is not valid for this server'), 401);
     }
+    if (found.banks) bankScope.set(c.req.raw, found.banks);
     const bank = BANK_IN_PATH.exec(c.req.path)?.[1];
     if (found.banks && bank !== undefined) {
       let bankId = bank;

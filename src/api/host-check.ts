@@ -14,7 +14,7 @@ const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
 export const ALWAYS_ALLOWED_HOSTS = 'localhost, *.localhost, 127.0.0.0/8 and [::1]';
 
 /** Probes (an orchestrator's health check) need no name; /health holds no data. */
-const UNCHECKED_PATHS = new Set(['/health']);
+const UNCHECKED_PATHS = new Set(['/health', '/health/live', '/health/ready']);
 
 /** Whether the API binds a loopback address only, so that nobody but this host can connect. */
 export function isLoopbackBind(host: string): boolean {

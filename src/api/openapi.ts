@@ -1,5 +1,17 @@
 import { z } from 'zod';
 import { OPERATION_STATUSES } from '../operations/types.js';
+import {
+  bankBody,
+  bankConfigSchema,
+  bankListSchema,
+  bankProfileSchema,
+  bankStatsSchema,
+  configUpdateBody,
+  deletedSchema,
+  dispositionBody,
+  liveSchema,
+  versionSchema,
+} from './bank-schemas.js';
 import { DOCS_ASSETS } from './docs-page.js';
 import {
   cancelledListSchema,
@@ -9,10 +21,12 @@ import {
   memoryLinksSchema,
   memoryListSchema,
   memorySchema,
+  memoryUnitListSchema,
   operationListSchema,
   recallResultSchema,
   retainSyncSchema,
 } from './response-schemas.js';
+import { reflectBody } from './routes/reflect.js';
 import {
   bankParams,
   cancelManyBody,
@@ -21,6 +35,7 @@ import {
   getOperationQuery,
   graphUpdateBody,
   listMemoriesQuery,
+  listMemoryUnitsQuery,
   listOperationsQuery,
   memoryParams,
   operationParams,
@@ -46,7 +61,7 @@ import {
 // document is generated from this table; a test checks that the table covers every route of the app and that
 // real answers match what it says.
 
-type Method = 'get' | 'post' | 'patch' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 
 interface ResponseDoc {
   description: string;
@@ -90,6 +105,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
     'The request body is over HINDSIGHT_MAX_BODY_BYTES (64 MiB by default) (`payload_too_large`); the rest of it ' +
     'is read and discarded for up to 10 s (2 s once nothing arrives) so the client reads this answer, then the ' +
     'connection is closed',
+  501: 'A feature of the Hindsight API this service does not serve; the message names it (`not_implemented`)',
   502: 'The operation the request waited for failed; the message says why (`operation_failed`)',
   503: 'A backing service is unavailable; retry shortly (`unavailable`)',
 };
@@ -413,6 +429,163 @@ export const ROUTES: RouteDoc[] = [
     responses: {
       200: json('Deliveries with attempts and last outcome', deliveryListSchema),
       ...errors(400, 404),
+    },
+  },
+  // ---- banks
+  {
+    method: 'get',
+    path: '/v1/default/banks',
+    tag: 'Banks',
+    summary: 'List banks',
+    description:
+      'Every bank (with an API key limited to banks: those), by id, with its profile and memory count.',
+    responses: { 200: json('The banks', bankListSchema), ...errors() },
+  },
+  {
+    method: 'put',
+    path: BANK,
+    tag: 'Banks',
+    summary: 'Create a bank or update its profile',
+    description:
+      'Fields left out keep their value. `mission` and `reflect_mission` are one setting; disposition traits ' +
+      '(1–5) may be sent as `disposition` or as `disposition_skepticism` and so on. Other settings (at most ' +
+      '100, lower-case names, values up to 10,000 bytes of JSON) are kept as configuration overrides.',
+    params: bankParams,
+    body: bankBody,
+    responses: { 200: json('The bank profile', bankProfileSchema), ...errors(400) },
+  },
+  {
+    method: 'patch',
+    path: BANK,
+    tag: 'Banks',
+    summary: "Update an existing bank's profile",
+    description: 'As PUT, for a bank that exists (404 otherwise).',
+    params: bankParams,
+    body: bankBody,
+    responses: { 200: json('The bank profile', bankProfileSchema), ...errors(400, 404) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/profile`,
+    tag: 'Banks',
+    summary: "A bank's profile",
+    description:
+      'A bank never written to reads as the defaults (name: its id, traits 3); reading creates nothing.',
+    params: bankParams,
+    responses: { 200: json('The bank profile', bankProfileSchema), ...errors(400) },
+  },
+  {
+    method: 'put',
+    path: `${BANK}/profile`,
+    tag: 'Banks',
+    summary: "Set a bank's disposition",
+    params: bankParams,
+    body: dispositionBody,
+    responses: { 200: json('The bank profile', bankProfileSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/config`,
+    tag: 'Banks',
+    summary: "A bank's configuration",
+    description:
+      '`config`: the settings in force; `overrides`: those the bank set. Apart from `reflect_mission` and the ' +
+      'disposition traits, settings are kept and read back but change nothing this service does.',
+    params: bankParams,
+    responses: { 200: json('The configuration', bankConfigSchema), ...errors(400) },
+  },
+  {
+    method: 'patch',
+    path: `${BANK}/config`,
+    tag: 'Banks',
+    summary: "Override some of a bank's settings",
+    params: bankParams,
+    body: configUpdateBody,
+    responses: { 200: json('The configuration', bankConfigSchema), ...errors(400) },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/config`,
+    tag: 'Banks',
+    summary: "Drop every override of a bank's settings",
+    params: bankParams,
+    responses: { 200: json('The configuration, with no overrides', bankConfigSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/stats`,
+    tag: 'Banks',
+    summary: "A bank's statistics",
+    description:
+      'Counts of memories (`total_nodes`), documents, entities, links, observations and operations by status.',
+    params: bankParams,
+    responses: { 200: json('The counts', bankStatsSchema), ...errors(400) },
+  },
+  {
+    method: 'post',
+    path: `${BANK}/reflect`,
+    tag: 'Memories',
+    summary: 'An answer from the bank memories',
+    description:
+      'Needs a chat model provider: without one, 501 saying so (recall gives the memories instead), never a made-up text.',
+    params: bankParams,
+    body: reflectBody,
+    responses: { ...errors(400, 501) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/memories/list`,
+    tag: 'Memories',
+    summary: 'List memories (the published clients\u2019 listing)',
+    description:
+      '`q`: memories whose text contains it, in any case. Every memory here is a `world` fact: another `type` lists nothing.',
+    params: bankParams,
+    query: listMemoryUnitsQuery,
+    responses: { 200: json('A page of memories with the total count', memoryUnitListSchema), ...errors(400) },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/memories`,
+    tag: 'Memories',
+    summary: 'Delete every memory of the bank',
+    description:
+      'In transactions of 1000 memories; the request answers when all are gone. Entities no memory mentions any more go too.',
+    params: bankParams,
+    responses: { 200: json('How many were deleted', deletedSchema), ...errors(400) },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/memories/{memory_id}`,
+    tag: 'Memories',
+    summary: 'Delete one memory',
+    params: memoryParams,
+    responses: { 200: json('Deleted', deletedSchema), ...errors(400, 404) },
+  },
+  // ---- service
+  {
+    method: 'get',
+    path: '/version',
+    tag: 'Service',
+    summary: 'Version and features',
+    responses: { 200: json('The version', versionSchema), ...errors() },
+  },
+  {
+    method: 'get',
+    path: '/health/live',
+    tag: 'Service',
+    summary: 'Liveness: the process answers',
+    open: true,
+    responses: { 200: json('Alive', liveSchema) },
+  },
+  {
+    method: 'get',
+    path: '/health/ready',
+    tag: 'Service',
+    summary: 'Readiness: the store, Temporal and the worker answer',
+    open: true,
+    responses: {
+      200: json('Ready', healthSchema),
+      503: json('Not ready: the failing part is named', healthSchema),
     },
   },
   // ---- service

@@ -19,6 +19,9 @@ export const cancelledListSchema = z.object({
 });
 
 export const retainSyncSchema = z.object({
+  /** Always true and false: the published clients read them. */
+  success: z.literal(true),
+  async: z.literal(false),
   bank_id: z.string(),
   items_count: count,
   memory_ids: z.array(z.string()),
@@ -39,6 +42,11 @@ export const memorySchema = z.object({
   tags: z.array(z.string()).nullable(),
   entity_ids: z.array(z.string()),
   created_at: z.string(),
+});
+
+export const memoryUnitListSchema = z.object({
+  items: z.array(memorySchema.extend({ type: z.literal('world'), date: z.string() })),
+  ...page,
 });
 
 export const memoryListSchema = z.object({ bank_id: z.string(), memories: z.array(memorySchema), ...page });

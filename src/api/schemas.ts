@@ -73,6 +73,17 @@ export const listMemoriesQuery = pageQuery.extend({
   document_id: storable(z.string().min(1).max(512)).optional(),
 });
 
+/** The published clients' `GET /memories/list`: upstream's filters, those this service has. */
+export const listMemoryUnitsQuery = z.strictObject({
+  limit: intParam(1, 1000, 100),
+  offset: intParam(0, 100_000_000, 0),
+  q: storable(z.string().min(1).max(1000)).optional(),
+  document_id: storable(z.string().min(1).max(512)).optional(),
+  entity_id: idSchema.optional(),
+  // Every memory here is a world fact: another type lists nothing.
+  type: z.enum(['world', 'experience', 'observation']).optional(),
+});
+
 export const MAX_ITEMS = 100_000;
 export const SYNC_MAX_ITEMS = 100;
 export const SYNC_MAX_BYTES = 100 * 1024;
@@ -80,6 +91,19 @@ export const SYNC_MAX_BYTES = 100 * 1024;
 // What PostgreSQL's timestamptz reads back from JavaScript's ISO form: years 0001 to 9999 in UTC.
 const FIRST_INSTANT = Date.parse('0001-01-01T00:00:00.000Z');
 const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+
+/**
+ * Retain options of the Hindsight API this service does not have. The published Python client sends each with
+ * every item, as null: null is accepted, and a value is refused rather than silently ignored.
+ */
+function unsupportedOptions(keys: string[]) {
+  return Object.fromEntries(
+    keys.map((key) => [
+      key,
+      z.null({ error: `${key} is not supported by this service: leave it out` }).optional(),
+    ]),
+  );
+}
 
 export const retainItem = z.strictObject({
   content: storable(
@@ -104,6 +128,9 @@ export const retainItem = z.strictObject({
     .array(storable(z.string().min(1).max(256)))
     .max(100)
     .nullish(),
+  ...unsupportedOptions(['entities', 'observation_scopes', 'strategy', 'update_mode']),
+  // Entities are always resolved here; the published Python client sends this with every item.
+  resolve_entities: z.boolean().nullish(),
 });
 
 /** A caller's operation id: an idempotency key within the bank. */
@@ -116,6 +143,7 @@ const callerOperationId = idSchema.optional().meta({
 export const retainBody = z.strictObject({
   items: z.array(retainItem).min(1, 'must hold at least one item'),
   async: z.boolean().optional(),
+  ...unsupportedOptions(['document_tags']),
   operation_id: callerOperationId,
 });
 
@@ -131,9 +159,29 @@ export const regenerateObservationsBody = z.strictObject({
 
 export const cancelManyBody = z.strictObject({ status: z.literal('pending') });
 
+/**
+ * Options the published clients send with every recall (`budget`, `include`) or when a user sets them: accepted
+ * so those clients can recall, and without effect here (the answer is always the fused ranking up to `limit`).
+ */
+const PUBLISHED_RECALL_OPTIONS = [
+  'budget',
+  'include',
+  'types',
+  'max_tokens',
+  'trace',
+  'query_timestamp',
+  'tags',
+  'tags_match',
+  'tag_groups',
+  'min_scores',
+  'prefer_observations',
+  'temporal_window',
+] as const;
+
 export const recallBody = z.strictObject({
   query: storable(z.string().trim().min(1, 'must not be empty').max(2_000)),
   limit: z.number().int().min(1).max(100).optional(),
+  ...Object.fromEntries(PUBLISHED_RECALL_OPTIONS.map((key) => [key, z.unknown().optional()])),
 });
 
 export const operationSchema = z.object({

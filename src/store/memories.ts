@@ -191,6 +191,9 @@ export interface MemoryFilter {
   bankId: string;
   operationId?: string | undefined;
   documentId?: string | undefined;
+  /** Memories whose text contains this, in any case. */
+  text?: string | undefined;
+  entityId?: string | undefined;
   limit: number;
   offset: number;
 }
@@ -208,6 +211,12 @@ export async function listMemories(
     );
   }
   if (f.documentId) where.push(`m.document_id = $${params.push(f.documentId)}`);
+  if (f.text) where.push(`strpos(lower(m.text), lower($${params.push(f.text)})) > 0`);
+  if (f.entityId) {
+    where.push(
+      `EXISTS (SELECT 1 FROM memory_entities me WHERE me.memory_id = m.id AND me.entity_id = $${params.push(f.entityId)})`,
+    );
+  }
   const clause = where.join(' AND ');
   const [count] = await sql.query<{ n: number }>(
     `SELECT count(*)::int AS n FROM memories m WHERE ${clause}`,

@@ -232,6 +232,30 @@ describe('the OpenAPI document', () => {
     expect((await call('delete', W, w)).status).toBe(204);
     expect((await call('get', W, w)).status).toBe(404);
 
+    // The bank resource, the published clients' listing, deletes, reflect without a provider, version, probes.
+    await call('put', B, b, {
+      name: 'OpenAPI bank',
+      disposition: { skepticism: 2, literalism: 3, empathy: 4 },
+    });
+    await call('patch', B, b, { mission: 'Check the document' });
+    expect((await call('put', B, b, { name: 5 })).status).toBe(400);
+    await call('get', '/v1/default/banks', '/v1/default/banks');
+    await call('get', `${B}/profile`, `${b}/profile`);
+    await call('put', `${B}/profile`, `${b}/profile`, {
+      disposition: { skepticism: 1, literalism: 1, empathy: 1 },
+    });
+    await call('get', `${B}/config`, `${b}/config`);
+    await call('patch', `${B}/config`, `${b}/config`, { updates: { retain_chunk_size: 500 } });
+    await call('delete', `${B}/config`, `${b}/config`);
+    await call('get', `${B}/stats`, `${b}/stats`);
+    await call('get', `${B}/memories/list`, `${b}/memories/list?limit=2`);
+    expect((await call('post', `${B}/reflect`, `${b}/reflect`, { query: 'Who met?' })).status).toBe(501);
+    await call('delete', `${B}/memories/{memory_id}`, `${b}/memories/${memoryId}`);
+    await call('delete', `${B}/memories`, `${b}/memories`);
+    await call('get', '/version', '/version');
+    await call('get', '/health/live', '/health/live');
+    await call('get', '/health/ready', '/health/ready');
+
     const wrongMethod = await call('get', `${B}/memories/recall`, `${b}/memories/recall`);
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.body.error.message).toContain('POST');

@@ -9,6 +9,7 @@ import { isTerminal, type OperationView } from '../../operations/types.js';
 import { prepareItems } from '../../retain/prepare.js';
 import { linksOf } from '../../store/graph.js';
 import { getMemory, listMemories, writeMemories } from '../../store/memories.js';
+import { clearMemories, deleteMemory } from '../../store/memory-deletes.js';
 import { ensureBank, getOperationInBank, insertOperation, toView } from '../../store/operations.js';
 import { recallByMeaningAndWords, recallByWords } from '../../store/recall.js';
 import type { RetainItem, StagedItem } from '../../store/retain-items.js';
@@ -17,6 +18,7 @@ import { errorBody } from '../errors.js';
 import {
   bankParams,
   listMemoriesQuery,
+  listMemoryUnitsQuery,
   MAX_ITEMS,
   memoryParams,
   recallBody,
@@ -61,11 +63,19 @@ export function memoryRoutes(deps: AppDeps) {
               : undefined;
         if (!operation) {
           const memoryIds = await retainNow(deps, bank_id, body.items);
-          return c.json({ bank_id, items_count: body.items.length, memory_ids: memoryIds });
+          return c.json({
+            success: true,
+            async: false,
+            bank_id,
+            items_count: body.items.length,
+            memory_ids: memoryIds,
+          });
         }
         if (operation.status !== 'completed') return c.json(operation, 202);
         const result = operation.result as { memory_ids: string[]; failed_items: unknown[] };
         return c.json({
+          success: true,
+          async: false,
           bank_id,
           items_count: body.items.length,
           memory_ids: result.memory_ids,
@@ -84,6 +94,29 @@ export function memoryRoutes(deps: AppDeps) {
           offset: q.offset,
         });
         return c.json({ bank_id, ...page, limit: q.limit, offset: q.offset });
+      })
+      // Before /:memory_id: "list" is the published clients' listing, never a memory id.
+      .get('/list', async (c) => {
+        const { bank_id } = validate(bankParams, c.req.param(), 'path');
+        const q = validate(listMemoryUnitsQuery, c.req.query(), 'query');
+        const page =
+          q.type && q.type !== 'world'
+            ? { memories: [], total: 0 }
+            : await listMemories(deps.db, {
+                bankId: bank_id,
+                documentId: q.document_id,
+                text: q.q,
+                entityId: q.entity_id,
+                limit: q.limit,
+                offset: q.offset,
+              });
+        const items = page.memories.map((m) => ({ ...m, type: 'world', date: m.timestamp ?? m.created_at }));
+        return c.json({ items, total: page.total, limit: q.limit, offset: q.offset });
+      })
+      .delete('/', async (c) => {
+        const { bank_id } = validate(bankParams, c.req.param(), 'path');
+        const deleted = await clearMemories(deps.db, bank_id);
+        return c.json({ success: true, message: `deleted ${deleted} memories`, deleted_count: deleted });
       })
       .post('/recall', async (c) => {
         const { bank_id } = validate(bankParams, c.req.param(), 'path');
@@ -107,6 +140,13 @@ export function memoryRoutes(deps: AppDeps) {
         const memory = await getMemory(deps.db, bank_id, memory_id);
         if (!memory) throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
         return c.json(memory);
+      })
+      .delete('/:memory_id', async (c) => {
+        const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');
+        if (!(await deleteMemory(deps.db, bank_id, memory_id))) {
+          throw notFound(`memory ${memory_id} not found in bank ${bank_id}`);
+        }
+        return c.json({ success: true, message: `deleted memory ${memory_id}`, deleted_count: 1 });
       })
       .get('/:memory_id/links', async (c) => {
         const { bank_id, memory_id } = validate(memoryParams, c.req.param(), 'path');

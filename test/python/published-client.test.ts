@@ -1,0 +1,69 @@
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { publishedClientTable } from '../client/published-table.js';
+import { startService, type TestService } from '../support/service.js';
+
+// The published Python client, installed pinned (with its dependencies) into a folder of its own under
+// .test-tools, as a user's pip would install it, and driven row by row from docs/API.md's table by
+// published_client_suite.py against a live service over real HTTP.
+
+const PUBLISHED = 'hindsight-client==1.1.0';
+const target = fileURLToPath(new URL('../../.test-tools/published-python', import.meta.url));
+const suite = fileURLToPath(new URL('./published_client_suite.py', import.meta.url));
+
+let svc: TestService;
+beforeAll(async () => {
+  const marker = `${target}/.installed ${PUBLISHED}`;
+  if (!existsSync(marker)) {
+    rmSync(target, { recursive: true, force: true });
+    mkdirSync(target, { recursive: true });
+    const pip = [
+      '-m',
+      'pip',
+      'install',
+      '--quiet',
+      '--disable-pip-version-check',
+      '--target',
+      target,
+      PUBLISHED,
+    ];
+    execFileSync('python3', pip, { stdio: 'inherit' });
+    writeFileSync(marker, '');
+  }
+  svc = await startService({ worker: false });
+}, 600_000);
+afterAll(async () => {
+  await svc?.stop();
+});
+
+it(`gives the published Python client ${PUBLISHED} what the table says for every method`, async () => {
+  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
+    // Only the published package on the path: this repository's own client has the same module name.
+    const env = {
+      ...process.env,
+      PYTHONPATH: target,
+      PYTHONDONTWRITEBYTECODE: '1',
+      HINDSIGHT_API_URL: svc.url,
+    };
+    const child = spawn('python3', [suite], { env });
+    let output = '';
+    child.stdout.on('data', (d) => {
+      output += d;
+    });
+    child.stderr.on('data', (d) => {
+      output += d;
+    });
+    child.on('close', (c) => resolve({ code: c, output }));
+  });
+  if (code !== 0) console.error(output);
+  expect(output).not.toMatch(/^FAIL /m);
+  expect(code).toBe(0);
+  // Every Python method whose row is not waiting for another branch was driven, none silently skipped.
+  const expected = publishedClientTable()
+    .filter((r) => r.python && !r.here.startsWith('served by ') && !r.python.includes('.'))
+    .map((r) => r.python);
+  const ok = new Set([...output.matchAll(/^ok (\S+)$/gm)].map((m) => m[1]));
+  expect(expected.filter((m) => !ok.has(m!))).toEqual([]);
+}, 600_000);
