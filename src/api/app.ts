@@ -10,6 +10,8 @@ import { compressJson } from './compress.js';
 import type { AppDeps } from './deps.js';
 import { errorBody, handleError } from './errors.js';
 import { isLoopbackBind, loopbackHostCheck } from './host-check.js';
+import { bankDeleteRoutes } from './routes/bank-delete.js';
+import { documentRoutes } from './routes/documents.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
@@ -65,6 +67,8 @@ export function createApp(deps: AppDeps) {
   app.route(`${BANK_PATH}/memories`, memoryRoutes(deps));
   app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
   app.route(BANK_PATH, maintenanceRoutes(deps));
+  app.route(`${BANK_PATH}/documents`, documentRoutes(deps));
+  app.route(BANK_PATH, bankDeleteRoutes(deps));
   app.route(`${BANK_PATH}/webhooks`, webhookRoutes(deps));
   app.route('/', metaRoutes(deps));
   return app;
