@@ -53,12 +53,14 @@ export async function rowsOfBank(sql: Sql, bankId: string, exceptOperation?: str
       bankId,
       exceptOperation ?? null,
     ]),
-    retain_items: await one('retain_items r JOIN operations o ON o.id = r.operation_id WHERE o.bank_id = $1', [
-      bankId,
-    ]),
-    model_answers: await one('model_answers a JOIN operations o ON o.id = a.operation_id WHERE o.bank_id = $1', [
-      bankId,
-    ]),
+    retain_items: await one(
+      'retain_items r JOIN operations o ON o.id = r.operation_id WHERE o.bank_id = $1',
+      [bankId],
+    ),
+    model_answers: await one(
+      'model_answers a JOIN operations o ON o.id = a.operation_id WHERE o.bank_id = $1',
+      [bankId],
+    ),
     webhooks: await one('webhooks WHERE bank_id = $1', [bankId]),
     webhook_events: await one('webhook_events WHERE bank_id = $1', [bankId]),
     webhook_deliveries: await one(
