@@ -1,4 +1,5 @@
 import { newOperationId } from '../src/domain/ids.js';
+import { clearBankDeleting } from '../src/store/bank-state.js';
 import type { Database } from '../src/store/db.js';
 import { countEntitiesOfOperation, memoryIdsOfOperation } from '../src/store/memories.js';
 import { costOfOperation, dropAnswers } from '../src/store/model-answers.js';
@@ -97,6 +98,8 @@ export async function finishOperationActivity(
       status = 'failed';
       error = `none of the ${row.total} items could be retained; first error: ${retained.failed_items[0]?.reason}`;
     }
+  } else if (input.type === 'delete_bank' || input.type === 'delete_document') {
+    result = { rows_deleted: row.progress, ...row.params };
   } else if (input.type === 'graph_update') {
     result = { memories_processed: 0, links_created: 0, ...row.result };
   } else {
@@ -117,6 +120,8 @@ export async function finishOperationActivity(
     const finished = await finishOperation(tx, input.operationId, { status, error, result, total });
     await dropAnswers(tx, input.operationId);
     if (input.type === 'batch_retain') await dropItems(tx, input.operationId);
+    // A bank whose delete stopped short (cancelled, failed) takes work again, with what was not yet deleted.
+    if (input.type === 'delete_bank') await clearBankDeleting(tx, row.bank_id, input.operationId);
     // Follow-ups are queued with the completion, so nobody sees a completed retain without them.
     if (input.type === 'batch_retain' && finished?.status === 'completed') {
       await insertFollowUps(tx, finished.bank_id, newOperationId, finished.public_id);

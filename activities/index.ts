@@ -14,6 +14,7 @@ import {
   type RegisterOperationInput,
   registerOperation,
 } from './bookkeeping.js';
+import { deleteRows, prepareDelete } from './deletes.js';
 import { type GraphChunkInput, graphChunk, prepareGraphUpdate } from './graph.js';
 import { createModelActivities } from './models.js';
 import {
@@ -68,6 +69,8 @@ export function createActivities(deps: ActivityDeps) {
       }
       await deps.onOperationEnded?.(toView(row), row.id);
     },
+    prepareDelete: (input: Parameters<typeof prepareDelete>[1]) => prepareDelete(db, input),
+    deleteRows: (input: Parameters<typeof deleteRows>[1]) => deleteRows(db, input),
     entitiesAwaitingModel: (input: Parameters<typeof entitiesAwaitingModel>[1]) =>
       entitiesAwaitingModel(db, input),
     itemsAwaitingFacts: (input: { operationId: string; start: number; end: number }) =>

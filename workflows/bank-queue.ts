@@ -15,6 +15,7 @@ import {
   isExclusive,
   type QueueEntry,
   releaseSignal,
+  runsAlone,
 } from './definitions.js';
 
 const IDLE_EXIT = '10 minutes';
@@ -84,6 +85,9 @@ async function admit(state: BankQueueState): Promise<void> {
     // would all be granted in one run however long its history grew.
     if (patched(BOUNDED_RUN_PATCH) && newRunDue()) return;
     if (!state.queue.includes(entry)) continue; // released while an earlier grant was being sent
+    // Histories recorded before deletes existed hold none, so these stops change none of their commands.
+    if (state.running.some((r) => runsAlone(r.type))) return;
+    if (runsAlone(entry.type) && state.running.length > 0) return; // nothing behind it overtakes it
     if (isExclusive(entry.type) && state.running.some((r) => isExclusive(r.type))) continue;
     state.queue = state.queue.filter((e) => e !== entry);
     state.running.push(entry);

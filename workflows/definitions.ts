@@ -2,7 +2,13 @@ import { defineQuery, defineSignal } from '@temporalio/workflow';
 
 // The vocabulary shared by the API, the store, the worker and the workflows, defined here once: this module
 // imports nothing but the workflow SDK, so workflow bundles stay free of service code.
-export const OPERATION_TYPES = ['batch_retain', 'regenerate_observations', 'graph_update'] as const;
+export const OPERATION_TYPES = [
+  'batch_retain',
+  'regenerate_observations',
+  'graph_update',
+  'delete_bank',
+  'delete_document',
+] as const;
 export const OPERATION_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 /** An operation in one of these states has ended for good. */
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
@@ -23,6 +29,8 @@ export const WORKFLOW_TYPES = {
   batch_retain: 'batchRetainWorkflow',
   graph_update: 'graphUpdateWorkflow',
   regenerate_observations: 'regenerateObservationsWorkflow',
+  delete_bank: 'deleteBankWorkflow',
+  delete_document: 'deleteDocumentWorkflow',
   bankQueue: 'bankQueueWorkflow',
   webhookDelivery: 'webhookDeliveryWorkflow',
 } as const;
@@ -117,6 +125,11 @@ export interface RegenerateObservationsInput extends OperationInputBase {
   chunkSize?: number;
 }
 
+export interface DeleteInput extends OperationInputBase {
+  /** delete_document: the document whose memories go. */
+  documentId?: string;
+}
+
 export interface OperationProgress {
   operationId: string;
   bankId: string;
@@ -172,3 +185,9 @@ export const operationWorkflowId = (type: OperationType, bankId: string, operati
 
 /** Maintenance operations rewrite shared per-bank state, so two of them never run at once in a bank. */
 export const isExclusive = (type: OperationType) => type !== 'batch_retain';
+
+/**
+ * Deletes run alone in their bank: one waits for every operation admitted before it to end, and nothing
+ * queued after it starts until it has ended (a retain never writes into what is being deleted).
+ */
+export const runsAlone = (type: OperationType) => type === 'delete_bank' || type === 'delete_document';

@@ -11,7 +11,9 @@ import type { AppDeps } from './deps.js';
 import { refuseEarly } from './early-refusal.js';
 import { errorBody, handleError } from './errors.js';
 import { isLoopbackBind, loopbackHostCheck } from './host-check.js';
+import { bankDeleteRoutes } from './routes/bank-delete.js';
 import { bankListRoutes, bankRoutes } from './routes/banks.js';
+import { documentRoutes } from './routes/documents.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes, eventStreamLimiter } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
@@ -76,6 +78,8 @@ export function createApp(deps: AppDeps) {
   app.route(`${BANK_PATH}/memories`, memoryRoutes(deps));
   app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
   app.route(BANK_PATH, maintenanceRoutes(deps));
+  app.route(`${BANK_PATH}/documents`, documentRoutes(deps));
+  app.route(BANK_PATH, bankDeleteRoutes(deps));
   app.route(`${BANK_PATH}/webhooks`, webhookRoutes(deps));
   app.route(`${BANK_PATH}/reflect`, reflectRoutes(deps));
   app.route(BANK_PATH, bankRoutes(deps));

@@ -14,6 +14,13 @@ import {
 } from './bank-schemas.js';
 import { DOCS_ASSETS } from './docs-page.js';
 import {
+  bankDeleteSchema,
+  documentDeleteSchema,
+  documentListSchema,
+  documentSchema,
+  documentUpdatedSchema,
+} from './document-schemas.js';
+import {
   cancelledListSchema,
   entityListSchema,
   entitySchema,
@@ -30,6 +37,7 @@ import { reflectBody } from './routes/reflect.js';
 import {
   bankParams,
   cancelManyBody,
+  documentParams,
   entityParams,
   errorSchema,
   getOperationQuery,
@@ -37,6 +45,7 @@ import {
   listMemoriesQuery,
   listMemoryUnitsQuery,
   listOperationsQuery,
+  MAX_DOCUMENT_TAGS,
   memoryParams,
   operationParams,
   operationSchema,
@@ -45,6 +54,7 @@ import {
   recallBody,
   regenerateObservationsBody,
   retainBody,
+  updateDocumentBody,
 } from './schemas.js';
 import {
   createWebhookBody,
@@ -368,6 +378,61 @@ export const ROUTES: RouteDoc[] = [
     params: bankParams,
     body: regenerateObservationsBody,
     responses: { 202: json('The regenerate_observations operation', operationSchema), ...errors(400, 409) },
+  },
+  // ---- deletes and documents
+  {
+    method: 'delete',
+    path: BANK,
+    tag: 'Banks',
+    summary: 'Delete a bank (a delete_bank operation)',
+    description:
+      'Accepts a delete_bank operation and answers with its id. From then on the bank refuses new work (409) ' +
+      'until the delete has ended; the delete waits for the operations accepted before it, then deletes the ' +
+      "bank's memories, entities, links, observations, webhooks and operations in small transactions, and the " +
+      "bank's row last. Its own operation stays readable. A cancelled delete leaves what it had not yet " +
+      'deleted. Asking again while it runs answers with the same operation.',
+    params: bankParams,
+    responses: { 200: json('The delete was accepted', bankDeleteSchema), ...errors(400, 404) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/documents`,
+    tag: 'Documents',
+    summary: 'List documents',
+    description: 'The documents of the bank (memories retained under a `document_id`), newest first.',
+    params: bankParams,
+    query: pageQuery,
+    responses: { 200: json('A page of documents', documentListSchema), ...errors(400) },
+  },
+  {
+    method: 'get',
+    path: `${BANK}/documents/{document_id}`,
+    tag: 'Documents',
+    summary: 'Get a document',
+    params: documentParams,
+    responses: { 200: json('The document', documentSchema), ...errors(400, 404) },
+  },
+  {
+    method: 'patch',
+    path: `${BANK}/documents/{document_id}`,
+    tag: 'Documents',
+    summary: "Replace a document's tags",
+    description: `Sets the tags of every memory of the document (at most ${MAX_DOCUMENT_TAGS}).`,
+    params: documentParams,
+    body: updateDocumentBody,
+    responses: { 200: json('Updated', documentUpdatedSchema), ...errors(400, 404, 409) },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/documents/{document_id}`,
+    tag: 'Documents',
+    summary: 'Delete a document (a delete_document operation)',
+    description:
+      "Accepts a delete_document operation, which waits for the bank's running operations, then deletes the " +
+      "document's memories with their links and entity mentions (entities stay). A cancelled delete leaves what " +
+      'it had not yet deleted.',
+    params: documentParams,
+    responses: { 200: json('The delete was accepted', documentDeleteSchema), ...errors(400, 404, 409) },
   },
   // ---- webhooks
   {
@@ -771,7 +836,9 @@ export function openApiDocument(): Record<string, unknown> {
     servers: [{ url: '/' }],
     tags: [
       { name: 'Operations', description: 'Long-running work, each backed by one Temporal workflow' },
+      { name: 'Banks' },
       { name: 'Memories' },
+      { name: 'Documents', description: "A bank's memories retained under one document_id" },
       { name: 'Entities' },
       { name: 'Webhooks', description: 'Signed notifications when operations end' },
       { name: 'Service' },

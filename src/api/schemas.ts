@@ -212,3 +212,11 @@ export const operationSchema = z.object({
 });
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+
+export const documentParams = bankParams.extend({ document_id: storable(z.string().min(1).max(512)) });
+export const MAX_DOCUMENT_TAGS = 100;
+export const updateDocumentBody = z
+  .object({
+    tags: z.array(storable(z.string().min(1).max(256))).max(MAX_DOCUMENT_TAGS),
+  })
+  .strict();

@@ -4,7 +4,9 @@ import type { Config } from '../config.js';
 import { callerOperationKey, newOperationId } from '../domain/ids.js';
 import { conflict, notFound } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { assertBankTakesWork, bankDeleteState, markBankDeleting } from '../store/bank-state.js';
 import type { Database } from '../store/db.js';
+import { countDocumentMemories } from '../store/documents.js';
 import {
   cancelIfPending,
   findPendingFollowUp,
@@ -133,6 +135,59 @@ export class OperationService {
       workflowId: operationWorkflowId(type, bankId, ids.publicId),
     });
     return this.afterInsert(inserted.row, inserted.created, type, fingerprint);
+  }
+
+  /**
+   * Accepts the deletion of a bank: from here the bank takes no new work (409), and the delete waits in the
+   * bank queue for the operations accepted before it. A bank already being deleted answers with that delete.
+   */
+  async submitDeleteBank(bankId: string): Promise<Submitted> {
+    const ids = operationIds(bankId, undefined);
+    const fingerprint = maintenanceFingerprint('delete_bank', {});
+    const inserted = await this.db.transaction(async (tx) => {
+      const bank = await bankDeleteState(tx, bankId);
+      if (!bank) throw notFound(`bank ${bankId} not found`);
+      const under = bank.deletingOperationId && (await getOperationById(tx, bank.deletingOperationId));
+      if (under) return { row: under, created: false };
+      const result = await insertOperation(tx, {
+        ...ids,
+        fingerprint,
+        bankId,
+        type: 'delete_bank',
+        total: 0,
+        params: {},
+        workflowId: operationWorkflowId('delete_bank', bankId, ids.publicId),
+      });
+      await markBankDeleting(tx, bankId, result.row.id);
+      return result;
+    });
+    return this.afterInsert(inserted.row, inserted.created, 'delete_bank', fingerprint);
+  }
+
+  /** Accepts the deletion of a document's memories; `memories` is how many it has now. */
+  async submitDeleteDocument(bankId: string, documentId: string): Promise<Submitted & { memories: number }> {
+    const ids = operationIds(bankId, undefined);
+    const params = { document_id: documentId };
+    const fingerprint = maintenanceFingerprint('delete_document', params);
+    const { memories, ...inserted } = await this.db.transaction(async (tx) => {
+      await assertBankTakesWork(tx, bankId);
+      const count = await countDocumentMemories(tx, bankId, documentId);
+      if (count === 0) throw notFound(`document ${documentId} not found in bank ${bankId}`);
+      const result = await insertOperation(tx, {
+        ...ids,
+        fingerprint,
+        bankId,
+        type: 'delete_document',
+        total: count,
+        params,
+        workflowId: operationWorkflowId('delete_document', bankId, ids.publicId),
+      });
+      return { ...result, memories: count };
+    });
+    return {
+      ...(await this.afterInsert(inserted.row, inserted.created, 'delete_document', fingerprint)),
+      memories,
+    };
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Client, WorkflowStartOptions } from '@temporalio/client';
 import {
   type BatchRetainInput,
+  type DeleteInput,
   type GraphUpdateInput,
   type ModelSteps,
   type RegenerateObservationsInput,
@@ -18,6 +19,10 @@ function summaryOf(row: OperationRow): string {
       return `${row.params.full_rebuild ? 'Rebuild' : 'Update'} memory links of bank ${row.bank_id} (operation ${row.public_id})`;
     case 'regenerate_observations':
       return `Regenerate entity observations of bank ${row.bank_id} (operation ${row.public_id})`;
+    case 'delete_bank':
+      return `Delete bank ${row.bank_id} (operation ${row.public_id})`;
+    case 'delete_document':
+      return `Delete document ${row.params.document_id} of bank ${row.bank_id} (operation ${row.public_id})`;
   }
 }
 
@@ -93,6 +98,15 @@ export async function startOperationWorkflow(
       await client.workflow.start(WORKFLOW_TYPES.regenerate_observations, {
         ...options,
         args: [{ ...base, entityIds, ...modelSteps(config) } satisfies RegenerateObservationsInput],
+      });
+      return;
+    }
+    case 'delete_bank':
+    case 'delete_document': {
+      const documentId = typeof row.params.document_id === 'string' ? row.params.document_id : undefined;
+      await client.workflow.start(WORKFLOW_TYPES[row.type], {
+        ...options,
+        args: [{ ...base, ...(documentId === undefined ? {} : { documentId }) } satisfies DeleteInput],
       });
       return;
     }

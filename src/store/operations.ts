@@ -2,8 +2,10 @@ import {
   isTerminal,
   type OperationStatus,
   type OperationType,
+  runsAlone,
   type TerminalStatus,
 } from '../../workflows/definitions.js';
+import { assertBankTakesWork } from './bank-state.js';
 import type { Sql } from './db.js';
 
 export interface OperationRow {
@@ -91,8 +93,10 @@ function splitResult(result: Record<string, unknown> | null | undefined) {
   };
 }
 
+/** Creates the bank on first use; refuses work for a bank being deleted (409). */
 export async function ensureBank(sql: Sql, bankId: string): Promise<void> {
   await sql.query('INSERT INTO banks (id) VALUES ($1) ON CONFLICT DO NOTHING', [bankId]);
+  await assertBankTakesWork(sql, bankId);
 }
 
 export interface NewOperation {
@@ -119,7 +123,8 @@ export async function insertOperation(
   op: NewOperation,
   initial: { status: 'pending' } | Completed = { status: 'pending' },
 ): Promise<{ row: OperationRow; created: boolean }> {
-  await ensureBank(sql, op.bankId);
+  // A delete's bank exists already (the service checked), and it is the one operation a bank being deleted takes.
+  if (!runsAlone(op.type)) await ensureBank(sql, op.bankId);
   const publicId = op.publicId ?? op.id;
   const stored = splitResult(initial.status === 'pending' ? null : initial.result);
   const ended = initial.status === 'pending' ? null : 'now';
@@ -179,7 +184,10 @@ export async function insertFollowUps(
     const id = newId();
     await sql.query(
       `INSERT INTO operations (id, bank_id, type, status, params, workflow_id, triggered_by)
-       VALUES ($1, $2, $3, 'pending', $4::jsonb, $5, $6) ON CONFLICT DO NOTHING`,
+       SELECT $1, $2, $3, 'pending', $4::jsonb, $5, $6
+       -- a bank being deleted gets no follow-ups: they would run after the delete, in an empty bank
+       WHERE NOT EXISTS (SELECT 1 FROM banks WHERE id = $2 AND deleting_operation_id IS NOT NULL)
+       ON CONFLICT DO NOTHING`,
       [id, bankId, type, JSON.stringify(params), `${type}/${bankId}/${id}`, triggeredBy],
     );
   }

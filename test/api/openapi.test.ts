@@ -218,6 +218,12 @@ describe('the OpenAPI document', () => {
     const W = `${B}/webhooks/{webhook_id}`;
     const w = `${b}/webhooks/${hook.body.id}`;
     await call('get', `${B}/webhooks`, `${b}/webhooks`);
+    const D = `${B}/documents/{document_id}`;
+    await call('get', `${B}/documents`, `${b}/documents`);
+    expect((await call('get', D, `${b}/documents/none`)).status).toBe(404);
+    expect((await call('patch', D, `${b}/documents/none`, { tags: [] })).status).toBe(404);
+    expect((await call('delete', D, `${b}/documents/none`)).status).toBe(404);
+    expect((await call('delete', B, `/v1/default/banks/${uniqueBank('none')}`)).status).toBe(404);
     await call('get', W, w);
     await call('patch', W, w, { enabled: false });
     await call('get', `${W}/deliveries`, `${w}/deliveries`);

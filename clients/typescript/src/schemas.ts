@@ -3,7 +3,13 @@ import { z } from 'zod';
 // Schemas describe responses after their keys were camelCased (see case.ts). Entities use
 // z.object so that their TypeScript types stay exact; free-form parts (results, metadata) stay loose.
 
-export const OPERATION_TYPES = ['batch_retain', 'regenerate_observations', 'graph_update'] as const;
+export const OPERATION_TYPES = [
+  'batch_retain',
+  'regenerate_observations',
+  'graph_update',
+  'delete_bank',
+  'delete_document',
+] as const;
 export const OPERATION_STATUSES = ['pending', 'running', 'completed', 'failed', 'cancelled'] as const;
 export const TERMINAL_STATUSES = ['completed', 'failed', 'cancelled'] as const;
 export const WEBHOOK_EVENTS = ['operation.completed', 'operation.failed', 'operation.cancelled'] as const;
