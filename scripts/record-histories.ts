@@ -220,7 +220,21 @@ async function main() {
     scenarios.set(failHandle.workflowId, 'batch_retain-failed-chunk');
     scenarios.set(bankQueueWorkflowId(failBank), 'bank_queue-failed-chunk');
 
-    await writeHistories(runtime.client, scenarios);
+    // Deletes: a document, then the whole bank, both queued through the bank's queue.
+    const deleteBank = 'histories-delete';
+    await call(base, 'POST', `/v1/default/banks/${deleteBank}/memories`, { items: docs(12, 'delete') });
+    const documentDelete = await call(base, 'DELETE', `/v1/default/banks/${deleteBank}/documents/delete-0`);
+    scenarios.set(
+      operationWorkflowId('delete_document', deleteBank, documentDelete.operation_id),
+      'delete_document',
+    );
+    await ended(base, deleteBank, documentDelete.operation_id, 'completed');
+    const bankDelete = await call(base, 'DELETE', `/v1/default/banks/${deleteBank}`);
+    scenarios.set(operationWorkflowId('delete_bank', deleteBank, bankDelete.operation_id), 'delete_bank');
+    await ended(base, deleteBank, bankDelete.operation_id, 'completed');
+    scenarios.set(bankQueueWorkflowId(deleteBank), 'bank_queue-deletes');
+
+    await writeHistories(runtime.client, scenarios, process.argv.includes('--add'));
   } finally {
     await runtime.stop();
     await receiver.close();
@@ -236,19 +250,27 @@ const LABELS: Record<string, string> = {
   webhookDeliveryWorkflow: 'webhook_delivery-retried',
 };
 
-/** Every run the server knows, oldest first, one file each, named by scenario (old files go first). */
-async function writeHistories(client: Client, scenarios: Map<string, string>): Promise<void> {
+/**
+ * Every run the server knows, oldest first, one file each, named by scenario. Without `add`, old files go
+ * first; with it (`-- --add`, for a new workflow type or scenario) every recorded file stays and only
+ * scenarios that have none yet are written, so histories of older code keep guarding it.
+ */
+async function writeHistories(client: Client, scenarios: Map<string, string>, add: boolean): Promise<void> {
   const runs: { workflowId: string; runId: string; type: string; start: number }[] = [];
   for await (const e of client.workflow.list()) {
     runs.push({ workflowId: e.workflowId, runId: e.runId, type: e.type, start: e.startTime.getTime() });
   }
   runs.sort((a, b) => a.start - b.start || a.workflowId.localeCompare(b.workflowId));
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  for (const file of readdirSync(HISTORIES_DIR))
-    if (file.endsWith('.json')) rmSync(join(HISTORIES_DIR, file));
+  const recorded = new Set<string>();
+  for (const file of readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json'))) {
+    if (add) recorded.add(file.replace(/-\d+\.json$/, ''));
+    else rmSync(join(HISTORIES_DIR, file));
+  }
   const counts = new Map<string, number>();
   for (const run of runs) {
     const scenario = scenarios.get(run.workflowId) ?? LABELS[run.type] ?? run.type;
+    if (recorded.has(scenario)) continue;
     const n = (counts.get(scenario) ?? 0) + 1;
     counts.set(scenario, n);
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
@@ -261,9 +283,10 @@ async function writeHistories(client: Client, scenarios: Map<string, string>): P
     };
     writeFileSync(file, `${JSON.stringify(record)}\n`);
   }
-  const missing = [...new Set(scenarios.values())].filter((s) => !counts.has(s));
+  const missing = [...new Set(scenarios.values())].filter((s) => !counts.has(s) && !recorded.has(s));
   if (missing.length > 0) throw new Error(`no history listed for ${missing.join(', ')}`);
-  console.info(`recorded ${runs.length} histories: ${JSON.stringify(Object.fromEntries(counts))}`);
+  const written = [...counts.values()].reduce((a, b) => a + b, 0);
+  console.info(`wrote ${written} of ${runs.length} histories: ${JSON.stringify(Object.fromEntries(counts))}`);
 }
 
 main().catch((error) => {

@@ -175,6 +175,33 @@ const served: Record<string, () => Promise<void>> = {
     const r = await sdk('listWebhookDeliveries', { path: { bank_id: bank, webhook_id: data.id } });
     expect(r.data.deliveries).toEqual([]);
   },
+  deleteBank: async () => {
+    const other = uniqueBank('deleted');
+    await client.retain(other, 'Soon gone.');
+    await client.deleteBank(other);
+    // The delete runs as an operation (no worker here, so it stays pending): the bank takes no new work.
+    await expect(client.retain(other, 'Too late.')).rejects.toMatchObject({ statusCode: 409 });
+  },
+  listDocuments: async () => {
+    await client.retainBatch(bank, [{ content: 'Fay sailed to Crete.', document_id: 'log-1' }]);
+    const r = await client.listDocuments(bank, { limit: 100 });
+    expect(r.items.map((d: Any) => d.id)).toContain('log-1');
+  },
+  getDocument: async () => {
+    await client.retainBatch(bank, [{ content: 'Gus hiked in Wales.', document_id: 'log-2' }]);
+    expect(await client.getDocument(bank, 'log-2')).toMatchObject({ id: 'log-2', bank_id: bank });
+    expect(await client.getDocument(bank, 'no-such-document')).toBeNull();
+  },
+  updateDocument: async () => {
+    await client.retainBatch(bank, [{ content: 'Hal rowed on the Thames.', document_id: 'log-3' }]);
+    await client.updateDocument(bank, 'log-3', { tags: ['boats'] });
+    expect((await client.getDocument(bank, 'log-3')).tags).toEqual(['boats']);
+  },
+  deleteDocument: async () => {
+    await client.retainBatch(bank, [{ content: 'Ivy swam at Brighton.', document_id: 'log-4' }]);
+    await expect(client.deleteDocument(bank, 'log-4')).resolves.toBeUndefined();
+    await expect(client.deleteDocument(bank, 'no-such-document')).rejects.toThrow(/not_found/);
+  },
   'sdk.healthEndpointHealthGet': async () =>
     expect((await sdk('healthEndpointHealthGet')).data.status).toBeDefined(),
   'sdk.getReadiness': async () => expect([200, 503]).toContain((await sdk('getReadiness')).status),
@@ -190,6 +217,7 @@ async function failure(method: string): Promise<number | undefined> {
   const id = 'x1';
   const calls: Record<string, () => Promise<unknown>> = {
     reflect: () => client.reflect(bank, 'Where did Alice fly?'),
+    retainFiles: () => client.retainFiles(bank, [new Blob(['Jo flew to Lima.'], { type: 'text/plain' })]),
     createDirective: () => client.createDirective(bank, 'rule', 'Be brief'),
     listDirectives: () => client.listDirectives(bank),
     getDirective: () => client.getDirective(bank, id),

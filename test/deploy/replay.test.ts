@@ -18,6 +18,9 @@ const SCENARIOS = [
   'regenerate_observations',
   'bank_queue',
   'webhook_delivery-retried',
+  'delete_document',
+  'delete_bank',
+  'bank_queue-deletes',
 ];
 
 describe('recorded workflow histories', () => {
