@@ -9,9 +9,13 @@ import { ROOT, relative, sourceFiles } from './source-files.js';
 
 const ROOMS = ['src', 'activities', 'workflows', 'bin', 'scripts'];
 const STORE = 'src/store/';
-/** A string that opens like a statement: what a query passes to the database. */
+/**
+ * A string that opens like a statement: what a query passes to the database. Keywords are matched in upper
+ * case, as the house writes SQL, so that sentences such as "Update a bank's profile" in docs are not taken
+ * for statements.
+ */
 const STATEMENT =
-  /^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s|DELETE\s+FROM\s|WITH\s+\w+\s+AS\s*\(|CREATE\s|ALTER\s|DROP\s|VACUUM\b|BEGIN\b|COMMIT\b)/i;
+  /^\s*(SELECT\s|INSERT\s+INTO\s|UPDATE\s+\w+\s|DELETE\s+FROM\s|WITH\s+\w+\s+AS\s*\(|CREATE\s|ALTER\s|DROP\s|VACUUM\b|BEGIN\b|COMMIT\b)/;
 
 /** Where a file outside the store speaks SQL: it imports the driver or holds a statement's text. */
 function sqlOutsideStore(file: string): string[] {
