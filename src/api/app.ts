@@ -15,6 +15,7 @@ import { eventRoutes } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { memoryRoutes } from './routes/memories.js';
 import { metaRoutes } from './routes/meta.js';
+import { operationExtraRoutes } from './routes/operation-extras.js';
 import { operationRoutes } from './routes/operations.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
   });
   app.route(`${BANK_PATH}/operations`, operationRoutes(deps));
   app.route(`${BANK_PATH}/operations`, eventRoutes(deps));
+  app.route(`${BANK_PATH}/operations`, operationExtraRoutes(deps));
   app.route(`${BANK_PATH}/memories`, memoryRoutes(deps));
   app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
   app.route(BANK_PATH, maintenanceRoutes(deps));

@@ -46,6 +46,7 @@ export {
 export type { FetchLike } from './http.js';
 export {
   type CancelPendingResult,
+  type DeleteOperationResult,
   type Entity,
   type EntityList,
   type FailedItem,
