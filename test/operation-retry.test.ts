@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, HindsightClient } from '../clients/typescript/src/index.js';
+import { HindsightClient } from '../clients/typescript/src/index.js';
 import { runCli } from './cli/run-cli.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from './support/fake-model-provider.js';
 import { http, operationPath, waitForOperation } from './support/http.js';
