@@ -19,6 +19,7 @@ import { eventRoutes, eventStreamLimiter } from './routes/events.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { memoryRoutes } from './routes/memories.js';
 import { metaRoutes } from './routes/meta.js';
+import { operationExtraRoutes } from './routes/operation-extras.js';
 import { operationRoutes } from './routes/operations.js';
 import { reflectRoutes } from './routes/reflect.js';
 import { systemRoutes } from './routes/system.js';
@@ -75,6 +76,7 @@ export function createApp(deps: AppDeps) {
   });
   app.route(`${BANK_PATH}/operations`, operationRoutes(deps));
   app.route(`${BANK_PATH}/operations`, eventRoutes(deps, streams));
+  app.route(`${BANK_PATH}/operations`, operationExtraRoutes(deps));
   app.route(`${BANK_PATH}/memories`, memoryRoutes(deps));
   app.route(`${BANK_PATH}/entities`, entityRoutes(deps));
   app.route(BANK_PATH, maintenanceRoutes(deps));

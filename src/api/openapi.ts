@@ -37,6 +37,7 @@ import { reflectBody } from './routes/reflect.js';
 import {
   bankParams,
   cancelManyBody,
+  deleteOperationAnswerSchema,
   documentParams,
   entityParams,
   errorSchema,
@@ -54,6 +55,7 @@ import {
   recallBody,
   regenerateObservationsBody,
   retainBody,
+  retryAnswerSchema,
   updateDocumentBody,
 } from './schemas.js';
 import {
@@ -217,6 +219,39 @@ export const ROUTES: RouteDoc[] = [
     responses: {
       200: json('The cancelled operation', operationSchema),
       202: json('The operation, still stopping', operationSchema),
+      ...errors(400, 404, 409),
+    },
+  },
+  {
+    method: 'post',
+    path: `${BANK}/operations/{operation_id}/retry`,
+    tag: 'Operations',
+    summary: 'Retry the failed items of a batch_retain',
+    description:
+      'Starts a new batch_retain of just the items an ended batch_retain reported in `failed_items` (their ' +
+      'documents are kept for this until then), numbered from 0 in their first order. The new operation names ' +
+      'the old in `retry_of`; the old lists it in `retries`. Documents that succeeded are never retained again. ' +
+      'An operation can be retried once: a second retry is 409 naming the first, which is retried in turn for ' +
+      'what failed again. 409 for an operation that has not ended or has no failed items, 400 for one that is ' +
+      'no batch_retain; a refusal changes nothing. Answers 200 (as Hindsight 1.1.0) with the new operation.',
+    params: operationParams,
+    responses: {
+      200: json('The retry started: the new operation', retryAnswerSchema),
+      ...errors(400, 404, 409),
+    },
+  },
+  {
+    method: 'delete',
+    path: `${BANK}/operations/{operation_id}/delete`,
+    tag: 'Operations',
+    summary: "Delete an ended operation's record",
+    description:
+      'Removes the record of a completed, failed or cancelled operation, with its staged documents and stored ' +
+      'model answers; the memories it wrote stay, and a retry of it keeps its own record (its `retry_of` ' +
+      'becomes null). 409 for an operation that has not ended: cancel it first.',
+    params: operationParams,
+    responses: {
+      200: json('The record was deleted', deleteOperationAnswerSchema),
       ...errors(400, 404, 409),
     },
   },

@@ -209,6 +209,32 @@ export const operationSchema = z.object({
         'The batch_retain operation whose completion queued this follow-up; null for operations a caller ' +
         'started and for follow-ups of a synchronous retain',
     }),
+  retry_of: z
+    .string()
+    .nullable()
+    .meta({
+      description:
+        'The batch_retain whose failed items this batch_retain retains again (POST …/operations/{id}/retry); ' +
+        'null otherwise, and once that record is deleted',
+    }),
+  retries: z.array(z.string()).meta({
+    description: "The batch_retain operations started to retry this one's failed items (at most one)",
+  }),
+});
+
+/** POST …/operations/{id}/retry: the upstream answer, with the new operation in ours. */
+export const retryAnswerSchema = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  operation_id: z.string().meta({ description: 'The new batch_retain operation' }),
+  operation: operationSchema,
+});
+
+/** DELETE …/operations/{id}/delete: the upstream answer. */
+export const deleteOperationAnswerSchema = z.object({
+  success: z.literal(true),
+  message: z.string(),
+  operation_id: z.string().meta({ description: 'The operation whose record was deleted' }),
 });
 
 export const errorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { registerOperations } from './commands/operations.js';
 import { registerRetain } from './commands/retain.js';
+import { registerRetry } from './commands/retry.js';
 
 function packageVersion(): string {
   try {
@@ -31,5 +32,6 @@ export function createProgram(signal: AbortSignal): Command {
 
   registerRetain(program, signal);
   registerOperations(program, signal);
+  registerRetry(program, signal);
   return program;
 }

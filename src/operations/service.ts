@@ -9,6 +9,7 @@ import type { Database } from '../store/db.js';
 import { countDocumentMemories } from '../store/documents.js';
 import {
   cancelIfPending,
+  deleteEndedOperation,
   findPendingFollowUp,
   finishOperation,
   getOperationById,
@@ -26,6 +27,7 @@ import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
 import { maintenanceFingerprint, retainFingerprint } from './fingerprint.js';
+import { createRetry } from './retry.js';
 import { stalledReason } from './stalled.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
 import { startOperationWorkflow } from './workflow-starts.js';
@@ -113,6 +115,30 @@ export class OperationService {
       return result;
     });
     return this.afterInsert(inserted.row, inserted.created, 'batch_retain', fingerprint);
+  }
+
+  /** A new batch_retain of the items a finished batch_retain failed on (see createRetry for what is refused). */
+  async retry(bankId: string, operationId: string): Promise<OperationView> {
+    annotateSpan({ operationId, bankId });
+    const row = await this.db.transaction((tx) => createRetry(tx, bankId, operationId));
+    this.startInBackground(row);
+    return toView(row);
+  }
+
+  /**
+   * Removes the record of an operation that has ended (its staged documents and model answers go with it);
+   * the memories it wrote stay. One that has not ended must be cancelled first.
+   */
+  async deleteRecord(bankId: string, operationId: string): Promise<OperationView> {
+    const row = await this.rowInBank(bankId, operationId);
+    if (!isTerminal(row.status)) {
+      throw conflict(
+        `operation ${operationId} has not ended (it is ${row.status}): cancel it first with ` +
+          `DELETE /v1/default/banks/${bankId}/operations/${operationId}, then delete its record`,
+      );
+    }
+    await deleteEndedOperation(this.db, row.id);
+    return toView(row);
   }
 
   /** graph_update and regenerate_observations on request, with the caller's parameters. */

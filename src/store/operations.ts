@@ -33,6 +33,10 @@ export interface OperationRow {
   workflow_id: string;
   /** The batch retain whose completion queued this follow-up. */
   triggered_by: string | null;
+  /** The caller's id of the batch retain whose failed items this one retains again. */
+  retry_of: string | null;
+  /** The callers' ids of the batch retains that retried this one's failed items, oldest first. */
+  retries: string[];
 }
 
 /** The documented response format, field for field and in the documented order. */
@@ -52,6 +56,10 @@ export interface OperationView {
   follow_up: boolean;
   /** The batch retain whose completion queued this follow-up; null otherwise. */
   triggered_by: string | null;
+  /** The batch retain whose failed items this one retains again; null otherwise. */
+  retry_of: string | null;
+  /** The batch retains started to retry this one's failed items. */
+  retries: string[];
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -76,11 +84,17 @@ export function toView(row: OperationRow): OperationView {
         : row.result,
     follow_up: row.params.follow_up === true,
     triggered_by: row.triggered_by ?? null,
+    retry_of: row.retry_of ?? null,
+    retries: row.retries ?? [],
   };
 }
 
+// The retry links are read through the partial index on retry_of: rows that are no retry cost one index probe.
 const LIST_COLUMNS = `id, coalesce(public_id, id) AS public_id, request_fingerprint, seq, bank_id, type, status,
-  progress, total, created_at, started_at, completed_at, error, result, params, workflow_id, triggered_by`;
+  progress, total, created_at, started_at, completed_at, error, result, params, workflow_id, triggered_by,
+  (SELECT coalesce(o.public_id, o.id) FROM operations o WHERE o.id = operations.retry_of) AS retry_of,
+  ARRAY(SELECT coalesce(r.public_id, r.id) FROM operations r WHERE r.retry_of = operations.id ORDER BY r.seq)
+    AS retries`;
 const COLUMNS = `${LIST_COLUMNS}, memory_ids`;
 
 /** The result as stored: a batch retain's memory ids go to their own column. */
@@ -339,4 +353,13 @@ export async function cancelIfPending(sql: Sql, row: OperationRow): Promise<void
      WHERE id = $1 AND status = 'pending'`,
     [row.id, stored.result, stored.memoryIds],
   );
+}
+
+/** Deletes an ended operation's row (staged items and model answers cascade; retries keep their own rows). */
+export async function deleteEndedOperation(sql: Sql, id: string): Promise<boolean> {
+  const rows = await sql.query(
+    `DELETE FROM operations WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled') RETURNING id`,
+    [id],
+  );
+  return rows.length > 0;
 }

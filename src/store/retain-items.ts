@@ -114,7 +114,38 @@ export async function listFailures(
   );
 }
 
-/** The documents are no longer needed once the operation has ended. */
+/**
+ * Once the operation has ended its documents are no longer needed, except those that failed: they stay until
+ * a retry takes them over (moveFailedItems) or the operation's record is deleted.
+ */
 export async function dropItems(sql: Sql, operationId: string): Promise<void> {
-  await sql.query('DELETE FROM retain_items WHERE operation_id = $1', [operationId]);
+  await sql.query('DELETE FROM retain_items WHERE operation_id = $1 AND error IS NULL', [operationId]);
+}
+
+/**
+ * Stages the failed documents of `fromId` as the documents of `toId`, numbered from 0 in their first order,
+ * and removes them from `fromId`, so that they can be retried once; answers how many moved.
+ */
+export async function moveFailedItems(sql: Sql, fromId: string, toId: string): Promise<number> {
+  const moved = await sql.query<{ item_index: number }>(
+    `WITH failed AS (
+       DELETE FROM retain_items WHERE operation_id = $1 AND error IS NOT NULL
+       RETURNING item_index, content, context, occurred_at, document_id, metadata, tags
+     )
+     INSERT INTO retain_items (operation_id, item_index, content, context, occurred_at, document_id, metadata, tags)
+     SELECT $2, (row_number() OVER (ORDER BY item_index) - 1)::int, content, context, occurred_at, document_id,
+       metadata, tags
+     FROM failed RETURNING item_index`,
+    [fromId, toId],
+  );
+  return moved.length;
+}
+
+/** The staged documents of an operation, in order (a retry's fingerprint is computed from them). */
+export async function loadAll(sql: Sql, operationId: string): Promise<StagedItem[]> {
+  return sql.query<StagedItem>(
+    `SELECT item_index, content, context, occurred_at, document_id, metadata, tags FROM retain_items
+     WHERE operation_id = $1 ORDER BY item_index`,
+    [operationId],
+  );
 }

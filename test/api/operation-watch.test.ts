@@ -21,6 +21,8 @@ function operation(progress: number, status: OperationView['status'] = 'running'
     result: null,
     follow_up: false,
     triggered_by: null,
+    retry_of: null,
+    retries: [],
   };
 }
 

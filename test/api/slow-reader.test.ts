@@ -32,6 +32,8 @@ const state = (progress: number): OperationView => ({
   completed_at: null,
   error: null,
   result: { padding: 'x'.repeat(64 * 1024) },
+  retry_of: null,
+  retries: [],
   follow_up: false,
   triggered_by: null,
 });

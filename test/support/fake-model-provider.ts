@@ -45,6 +45,8 @@ export interface FakeProvider {
   setFallback(fault: Fault): void;
   /** Documents whose facts request always answers malformed JSON. */
   poison(match: string): void;
+  /** Documents matching `match` are answered well again. */
+  cure(match: string): void;
   /** Calls answered 200 with a valid answer, by path. */
   answered(path?: string): number;
   /** Requests refused for the request quota. */
@@ -274,6 +276,9 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
     },
     poison: (match) => {
       poisoned.push(match);
+    },
+    cure: (match) => {
+      poisoned.splice(0, poisoned.length, ...poisoned.filter((p) => p !== match));
     },
     answered: (path) =>
       log.filter((e) => (e.outcome === 'ok' || e.outcome === 'malformed') && (!path || e.path === path))

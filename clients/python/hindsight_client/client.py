@@ -430,6 +430,27 @@ class Hindsight:
         """
         return self._request("DELETE", self._bank_path(bank_id, "operations", (operation_id, "operation_id")))
 
+    def retry_operation(self, bank_id: str, operation_id: str) -> Operation:
+        """Retain again, as a new ``batch_retain``, the items an ended batch retain failed on.
+
+        Returns the new operation (its ``retry_of`` names ``operation_id``).  Raises
+        ``ConflictError`` when the operation has not ended, has no failed items, or
+        was already retried (the message names the retry to retry instead).
+        """
+        answer = self._request(
+            "POST", self._bank_path(bank_id, "operations", (operation_id, "operation_id"), "retry")
+        )
+        return answer["operation"]
+
+    def delete_operation(self, bank_id: str, operation_id: str) -> dict[str, Any]:
+        """Delete the record of an ended operation (the memories it wrote stay).
+
+        Raises ``ConflictError`` for one that has not ended: cancel it first.
+        """
+        return self._request(
+            "DELETE", self._bank_path(bank_id, "operations", (operation_id, "operation_id"), "delete")
+        )
+
     def cancel_pending_operations(self, bank_id: str) -> list[Operation]:
         """Cancel every pending operation of the bank; returns the cancelled operations."""
         answer = self._request(

@@ -12,6 +12,8 @@ import { type FetchLike, type QueryValue, sleep, Transport } from './http.js';
 import {
   type CancelPendingResult,
   cancelPendingResultSchema,
+  type DeleteOperationResult,
+  deleteOperationResultSchema,
   type Entity,
   type EntityList,
   entityListSchema,
@@ -34,6 +36,7 @@ import {
   type RetainResult,
   recallResultSchema,
   retainResultSchema,
+  retryResultSchema,
   type Webhook,
   type WebhookCreated,
   type WebhookDeliveryList,
@@ -349,6 +352,35 @@ export class HindsightClient {
       path: operationPath(params),
       signal: params.signal,
       idempotent: true,
+    });
+  }
+
+  /**
+   * Starts a new batch retain of the items an ended batch retain failed on (its `failedItems`); answers with
+   * the new operation, whose `retryOf` names the old. ConflictError when the operation has not ended, has
+   * no failed items, or was already retried (the message names the retry to retry instead).
+   */
+  async retryOperation(params: OperationParams): Promise<Operation> {
+    const answer = await this.call(retryResultSchema, {
+      method: 'POST',
+      path: `${operationPath(params)}/retry`,
+      signal: params.signal,
+      // Sent twice, the second would be refused as already retried: never resent on its own.
+      idempotent: false,
+    });
+    return answer.operation;
+  }
+
+  /**
+   * Deletes the record of an ended operation (the memories it wrote stay); ConflictError for one that has
+   * not ended: cancel it first.
+   */
+  async deleteOperation(params: OperationParams): Promise<DeleteOperationResult> {
+    return this.call(deleteOperationResultSchema, {
+      method: 'DELETE',
+      path: `${operationPath(params)}/delete`,
+      signal: params.signal,
+      idempotent: false,
     });
   }
 

@@ -47,6 +47,7 @@ export {
 export type { FetchLike } from './http.js';
 export {
   type CancelPendingResult,
+  type DeleteOperationResult,
   type Entity,
   type EntityList,
   type FailedItem,

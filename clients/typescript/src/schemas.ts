@@ -63,6 +63,25 @@ export const operationSchema = z.object({
   followUp: z.boolean().optional(),
   /** The batch retain whose completion queued this follow-up; null for operations a caller started. */
   triggeredBy: z.string().nullish(),
+  /** The batch retain whose failed items this one retains again (a retry); null otherwise. */
+  retryOf: z.string().nullish(),
+  /** The batch retains started to retry this one's failed items. */
+  retries: z.array(z.string()).optional(),
+});
+
+/** What retryOperation answers: the new batch retain, with the server's message. */
+export const retryResultSchema = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  operationId: z.string(),
+  operation: operationSchema,
+});
+
+/** What deleteOperation answers. */
+export const deleteOperationResultSchema = z.object({
+  success: z.boolean(),
+  message: z.string(),
+  operationId: z.string(),
 });
 
 export const operationListSchema = z.object({
@@ -207,6 +226,8 @@ export type Operation = z.infer<typeof operationSchema>;
 export type OperationResult = z.infer<typeof operationResultSchema>;
 export type FailedItem = z.infer<typeof failedItemSchema>;
 export type CancelPendingResult = z.infer<typeof cancelPendingResultSchema>;
+export type RetryResult = z.infer<typeof retryResultSchema>;
+export type DeleteOperationResult = z.infer<typeof deleteOperationResultSchema>;
 export type RetainResult = z.infer<typeof retainResultSchema>;
 export type Memory = z.infer<typeof memorySchema>;
 export type MemoryList = z.infer<typeof memoryListSchema>;

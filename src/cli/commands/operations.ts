@@ -11,6 +11,7 @@ import { contextFrom } from '../context.js';
 import { fraction, operationBlock, plural, table, timestamp } from '../format.js';
 import { parseInteger } from '../options.js';
 import { exitCodeFor, watchAll, watchOne } from '../watch.js';
+import { registerDeleteOperation } from './retry.js';
 
 interface ListOptions {
   status?: OperationStatus;
@@ -44,7 +45,8 @@ function operationTable(operations: Operation[]): string {
 export function registerOperations(program: Command, signal: AbortSignal): void {
   const operations = program
     .command('operations')
-    .description('list, inspect, watch and cancel background operations of a memory bank');
+    .description('list, inspect, watch, cancel and delete background operations of a memory bank');
+  registerDeleteOperation(operations, signal);
 
   operations
     .command('list')
