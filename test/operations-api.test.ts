@@ -16,6 +16,8 @@ const FIELDS = [
   'result',
   'follow_up',
   'triggered_by',
+  'retry_of',
+  'retries',
 ];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

@@ -363,3 +363,27 @@ export async function deleteEndedOperation(sql: Sql, id: string): Promise<boolea
   );
   return rows.length > 0;
 }
+
+/** An operation of a bank by its public id, locked for the caller's transaction: two retries of it cannot both take its items. */
+export async function lockOperationInBank(tx: Sql, bankId: string, operationId: string) {
+  const rows = await tx.query<{ id: string; type: OperationType; status: OperationStatus; result: unknown }>(
+    `SELECT id, type, status, result FROM operations
+     WHERE bank_id = $1 AND coalesce(public_id, id) = $2 FOR UPDATE`,
+    [bankId, operationId],
+  );
+  return rows[0];
+}
+
+/** The public id of the newest retry of an operation (by internal id), if it has one. */
+export async function latestRetryOf(sql: Sql, id: string): Promise<{ public_id: string } | undefined> {
+  const [row] = await sql.query<{ public_id: string }>(
+    `SELECT coalesce(public_id, id) AS public_id FROM operations WHERE retry_of = $1 ORDER BY seq DESC LIMIT 1`,
+    [id],
+  );
+  return row;
+}
+
+/** Links a retry to the operation it retries (both by internal id). */
+export async function markRetryOf(sql: Sql, retryId: string, originalId: string): Promise<void> {
+  await sql.query('UPDATE operations SET retry_of = $2 WHERE id = $1', [retryId, originalId]);
+}

@@ -149,3 +149,12 @@ export async function loadAll(sql: Sql, operationId: string): Promise<StagedItem
     [operationId],
   );
 }
+
+/** How many failed documents of an operation are still kept for a retry. */
+export async function countFailedItems(sql: Sql, operationId: string): Promise<number> {
+  const [row] = await sql.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM retain_items WHERE operation_id = $1 AND error IS NOT NULL',
+    [operationId],
+  );
+  return row?.n ?? 0;
+}

@@ -74,6 +74,8 @@ describe('the OpenAPI document', () => {
       result: null,
       follow_up: false,
       triggered_by: null,
+      retry_of: null,
+      retries: [],
     };
     expect(validate(row)).toBe(false);
     expect(validate({ ...row, progress: 1 })).toBe(true);
@@ -176,6 +178,14 @@ describe('the OpenAPI document', () => {
     expect((await call('delete', `${B}/operations/{operation_id}`, `${b}/operations/${opId}`)).status).toBe(
       409,
     );
+    // The batch ended with nothing failed: a retry is refused and changes nothing; its record can be deleted.
+    expect(
+      (await call('post', `${B}/operations/{operation_id}/retry`, `${b}/operations/${opId}/retry`)).status,
+    ).toBe(409);
+    expect(
+      (await call('delete', `${B}/operations/{operation_id}/delete`, `${b}/operations/${opId}/delete`))
+        .status,
+    ).toBe(200);
     // In a bank of its own, so this bank's follow-up operations keep running.
     const quiet = `/v1/default/banks/${uniqueBank('openapi')}`;
     await call('post', `${B}/operations/cancel`, `${quiet}/operations/cancel`, { status: 'pending' });

@@ -149,6 +149,21 @@ const served: Record<string, () => Promise<void>> = {
     const r = await sdk('cancelOperation', { path: { bank_id: bank, operation_id: accepted.operation_id } });
     expect(r.data.status).toBe('cancelled');
   },
+  'sdk.retryOperation': async () => {
+    // Without a worker nothing fails: the route answers why there is nothing to retry, and changes nothing.
+    const accepted = await client.retainBatch(bank, [{ content: 'Retried.' }], { async: true });
+    const path = { bank_id: bank, operation_id: accepted.operation_id };
+    const r = await sdk('retryOperation', { path });
+    expect(r.status).toBe(409);
+    expect(r.error.error.message).toContain('retry it once it has ended');
+  },
+  'sdk.deleteOperation': async () => {
+    const accepted = await client.retainBatch(bank, [{ content: 'Forgotten.' }], { async: true });
+    const path = { bank_id: bank, operation_id: accepted.operation_id };
+    await sdk('cancelOperation', { path });
+    expect((await sdk('deleteOperation', { path })).data).toMatchObject({ success: true });
+    expect((await sdk('getOperationStatus', { path })).status).toBe(404);
+  },
   'sdk.listWebhooks': async () =>
     expect((await sdk('listWebhooks')).data.webhooks).toEqual(expect.any(Array)),
   'sdk.createWebhook': async () => {
