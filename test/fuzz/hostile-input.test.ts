@@ -501,7 +501,7 @@ describe('methods a path does not serve', () => {
     ['DELETE', '/operations'],
     ['POST', '/operations/op-1'],
     ['PUT', '/memories'],
-    ['DELETE', '/memories'],
+    ['PUT', '/memories'],
     ['PUT', '/memories/recall'],
     ['POST', '/entities'],
     ['PUT', '/webhooks/wh-1'],

@@ -47,14 +47,16 @@ export function unservedBankRoutes() {
   const app = new Hono();
   for (const [prefix, feature] of FEATURES) {
     app.all(prefix, answer(feature));
-    app.all(`${prefix}/*`, answer(feature));
+    // Served routes live under these two (graph/update, observations/regenerate): only the bare path is unserved.
+    if (prefix !== '/graph' && prefix !== '/observations') app.all(`${prefix}/*`, answer(feature));
   }
   // Memory history and per-memory observation clearing: /memories/{id}/history, /memories/{id}/observations.
   app.all('/memories/:memory_id/history', answer('memory history'));
   app.all('/memories/:memory_id/observations', answer('per-memory observation clearing'));
   // Editing a memory (PATCH upstream); other methods fall through to the served routes or a 404.
   app.all('/memories/:memory_id', async (c, next) => {
-    if (c.req.method === 'PATCH') answer('memory editing')();
+    const route = c.req.param('memory_id');
+    if (c.req.method === 'PATCH' && route !== 'list' && route !== 'recall') answer('memory editing')();
     await next();
   });
   app.all(
