@@ -50,6 +50,29 @@ describe('operation ids belong to their bank', () => {
     expect(still.body).toMatchObject({ bank_id: bankC, type: 'regenerate_observations' });
   });
 
+  it("cancels a bank's pending operations when another bank uses the same ids", async () => {
+    const [mine, theirs] = [uniqueBank('d'), uniqueBank('e')];
+    expect((await post(theirs, '/observations/regenerate', { operation_id: 'queued-1' })).status).toBe(202);
+    // Two long batches take the bank's two slots, so the third waits, pending.
+    const many = Array.from({ length: 2000 }, (_, i) => ({ content: `Alice met visitor ${i} in Paris.` }));
+    for (const id of ['busy-1', 'busy-2']) {
+      expect((await post(mine, '/memories', { async: true, operation_id: id, items: many })).status).toBe(
+        202,
+      );
+    }
+    expect((await post(mine, '/graph/update', { operation_id: 'queued-1' })).status).toBe(202);
+
+    const cancelled = await post(mine, '/operations/cancel', { status: 'pending' });
+    expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
+    expect(cancelled.body.cancelled.map((o: { operation_id: string }) => o.operation_id)).toContain(
+      'queued-1',
+    );
+    expect((await get(mine, '/operations/queued-1')).body.status).toBe('cancelled');
+    expect((await get(theirs, '/operations/queued-1')).body.status).not.toBe('cancelled');
+    for (const id of ['busy-1', 'busy-2'])
+      await http(svc.url, 'DELETE', `/v1/default/banks/${mine}/operations/${id}`, undefined, as(ADMIN));
+  });
+
   it('refuses an id used in the same bank by another type, naming only that bank', async () => {
     const first = await post(bankB, '/graph/update', { operation_id: 'mixed-1' }, TEAM);
     expect(first.status).toBe(202);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { storable } from './schemas.js';
+import { isStorableJson, storable } from './schemas.js';
 
 // The bank resource as the published clients send it: a profile (name, missions, background, disposition)
 // and configuration overrides, which are kept and read back but, apart from the reflect mission and the
@@ -47,6 +47,10 @@ const anySetting = z
   .refine(
     (v) => JSON.stringify(v ?? null).length <= MAX_CONFIG_VALUE_BYTES,
     `a setting's value must be at most ${MAX_CONFIG_VALUE_BYTES} bytes of JSON`,
+  )
+  .refine(
+    isStorableJson,
+    "a setting's value must not contain NUL (U+0000) characters or unpaired surrogates",
   );
 
 const boundedKeys = (o: Record<string, unknown>, ctx: z.RefinementCtx) => {
@@ -65,7 +69,14 @@ const boundedKeys = (o: Record<string, unknown>, ctx: z.RefinementCtx) => {
   }
 };
 
-export const configUpdates = z.object(knownSettings).catchall(anySetting).superRefine(boundedKeys);
+/** What boundedKeys checks, stated for the OpenAPI document. */
+const settingNames = { propertyNames: { pattern: CONFIG_KEY.source }, maxProperties: MAX_CONFIG_KEYS };
+
+export const configUpdates = z
+  .object(knownSettings)
+  .catchall(anySetting)
+  .superRefine(boundedKeys)
+  .meta(settingNames);
 
 export const configUpdateBody = z.strictObject({ updates: configUpdates });
 
@@ -79,7 +90,8 @@ export const bankBody = z
     ...knownSettings,
   })
   .catchall(anySetting)
-  .superRefine(boundedKeys);
+  .superRefine(boundedKeys)
+  .meta(settingNames);
 
 export const dispositionBody = z.strictObject({ disposition: dispositionSchema });
 

@@ -80,8 +80,19 @@ interface ResponseDoc {
   schema?: z.ZodType;
   /** Defaults to application/json. */
   contentType?: string;
-  headers?: Record<string, string>;
+  headers?: Record<string, HeaderDoc>;
 }
+
+interface HeaderDoc {
+  description: string;
+  schema: Record<string, unknown>;
+}
+
+/** A header whose value is a whole number of seconds (`Retry-After`). */
+const seconds = (description: string): HeaderDoc => ({
+  description,
+  schema: { type: 'integer', minimum: 0 },
+});
 
 export interface RouteDoc {
   method: Method;
@@ -133,7 +144,7 @@ function errors(...statuses: number[]): Record<number, ResponseDoc> {
 
 const json = (description: string, schema: z.ZodType): ResponseDoc => ({ description, schema });
 
-const RETRY_AFTER = { 'Retry-After': 'Seconds to wait before opening the stream again (5)' };
+const RETRY_AFTER = { 'Retry-After': seconds('Seconds to wait before opening the stream again (5)') };
 
 export const ROUTES: RouteDoc[] = [
   // ---- operations
@@ -186,7 +197,10 @@ export const ROUTES: RouteDoc[] = [
         description: 'The operation (after a wait: ended, or as it stood when the wait ran out)',
         schema: operationSchema,
         headers: {
-          'Operation-Ended': 'With `wait`: `true` when the operation had ended, `false` if the wait ran out',
+          'Operation-Ended': {
+            description: 'With `wait`: `true` when the operation had ended, `false` if the wait ran out',
+            schema: { type: 'string', enum: ['true', 'false'] },
+          },
         },
       },
       ...errors(400, 404),
@@ -195,14 +209,14 @@ export const ROUTES: RouteDoc[] = [
           'This API key (or client address, without keys) already holds HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT ' +
           'waiting requests, 100 by default (`too_many_requests`)',
         schema: errorSchema,
-        headers: { 'Retry-After': 'Seconds to wait before waiting again' },
+        headers: { 'Retry-After': seconds('Seconds to wait before waiting again') },
       },
       503: {
         description:
           'The process holds HINDSIGHT_MAX_OPERATION_WAITS waiting requests, 2000 by default (`unavailable`), or ' +
           'a backing service is unavailable',
         schema: errorSchema,
-        headers: { 'Retry-After': 'Seconds to wait before waiting again' },
+        headers: { 'Retry-After': seconds('Seconds to wait before waiting again') },
       },
     },
   },
@@ -654,6 +668,17 @@ export const ROUTES: RouteDoc[] = [
     responses: { 200: json('How many were deleted', deletedSchema), ...errors(400) },
   },
   {
+    method: 'patch',
+    path: `${BANK}/memories/{memory_id}`,
+    tag: 'Memories',
+    summary: 'Edit a memory (not served)',
+    description:
+      'The Hindsight API edits a memory here; this service does not, and answers 501 saying so. To change a ' +
+      "memory, retain its document again with the same `document_id`: the document's memories are replaced.",
+    params: memoryParams,
+    responses: { ...errors(501) },
+  },
+  {
     method: 'delete',
     path: `${BANK}/memories/{memory_id}`,
     tag: 'Memories',
@@ -801,16 +826,7 @@ function operationObject(route: RouteDoc) {
       status,
       {
         description: r.description,
-        ...(r.headers
-          ? {
-              headers: Object.fromEntries(
-                Object.entries(r.headers).map(([name, description]) => [
-                  name,
-                  { description, schema: { type: 'integer' } },
-                ]),
-              ),
-            }
-          : {}),
+        ...(r.headers ? { headers: r.headers } : {}),
         ...(r.schema
           ? { content: { [r.contentType ?? 'application/json']: { schema: jsonSchema(r.schema, 'output') } } }
           : {}),

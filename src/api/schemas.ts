@@ -17,6 +17,16 @@ export const storable = (schema: z.ZodString) =>
     .regex(/^[^\u0000]*$/, 'must not contain NUL (U+0000) characters')
     .refine((s) => !LONE_SURROGATE.test(s), 'must not contain unpaired surrogates');
 
+/** The same rules for every string (keys too) of a free-form JSON value. */
+export function isStorableJson(value: unknown): boolean {
+  if (typeof value === 'string') return !value.includes('\u0000') && !LONE_SURROGATE.test(value);
+  if (Array.isArray(value)) return value.every(isStorableJson);
+  if (value && typeof value === 'object') {
+    return Object.entries(value).every(([key, item]) => isStorableJson(key) && isStorableJson(item));
+  }
+  return true;
+}
+
 /** Query parameters that are whole numbers: the OpenAPI document shows them as bounded integers. */
 export const queryIntegers = new WeakMap<object, { minimum: number; maximum: number; default: number }>();
 
@@ -58,13 +68,12 @@ export const MAX_WAIT_SECONDS = 60;
 export const getOperationQuery = z.object({
   wait: z
     .string()
-    .regex(/^\d{1,6}(\.\d{1,3})?s?$/, 'must be a number of seconds such as 30 or 30s (up to 3 decimals)')
-    .transform((text) => Math.round(Number(text.replace(/s$/, '')) * 1000))
-    .pipe(
-      z
-        .number()
-        .max(MAX_WAIT_SECONDS * 1000, `must be at most ${MAX_WAIT_SECONDS}s, the longest a request may wait`),
+    // 0 to 60 seconds: the bound is in the pattern, so the OpenAPI document states it too.
+    .regex(
+      /^(60(\.0{1,3})?|[1-5]?\d(\.\d{1,3})?)s?$/,
+      `must be a number of seconds up to ${MAX_WAIT_SECONDS}, such as 30 or 30s (at most 3 decimals)`,
     )
+    .transform((text) => Math.round(Number(text.replace(/s$/, '')) * 1000))
     .optional(),
 });
 

@@ -359,7 +359,7 @@ export class OperationService {
     const cancelled: OperationView[] = [];
     for (const row of rows) {
       try {
-        cancelled.push((await this.cancel(bankId, row.id)).operation);
+        cancelled.push((await this.cancel(bankId, row.public_id)).operation);
       } catch (error) {
         if ((error as { status?: number }).status !== 409) throw error; // it ended meanwhile
       }

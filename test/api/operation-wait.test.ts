@@ -78,14 +78,13 @@ describe('GET /operations/{id}?wait=', () => {
   it('refuses bad wait values with a 400 that says what to send', async () => {
     const bank = uniqueBank('wait-bad');
     const op = await submit(bank, 5);
-    for (const bad of ['soon', '-1', '30m', '1e3', '']) {
+    for (const bad of ['soon', '-1', '30m', '1e3', '', '61s', '60.5', '100']) {
       const answer = await waitGet(bank, op, bad);
       expect(answer.status, bad).toBe(400);
-      expect(answer.body.error.message).toMatch(/wait.*number of seconds such as 30 or 30s/);
+      expect(answer.body.error.message).toMatch(
+        /wait: must be a number of seconds up to 60, such as 30 or 30s/,
+      );
     }
-    const over = await waitGet(bank, op, '61s');
-    expect(over.status).toBe(400);
-    expect(over.body.error.message).toMatch(/wait.*at most 60s/);
     const unknown = await waitGet(bank, 'op-does-not-exist', '1');
     expect(unknown.status).toBe(404);
   });

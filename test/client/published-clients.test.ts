@@ -13,7 +13,6 @@ import { type PublishedRow, publishedClientTable } from './published-table.js';
 
 const PUBLISHED = '@vectorize-io/hindsight-client@0.9.1';
 
-// biome-ignore lint/suspicious/noExplicitAny: the published package is loaded at run time, untyped here
 type Any = any;
 let api: TestService;
 let published: Any;

@@ -174,7 +174,9 @@ describe('retain with a language model and embeddings', () => {
         items: [{ content: 'Slowpoke the tortoise crossed the road.' }],
       });
       expect(res.status, JSON.stringify(res.body)).toBe(202);
-      expect(res.body).toMatchObject({ type: 'batch_retain', status: 'running' });
+      expect(res.body).toMatchObject({ type: 'batch_retain' });
+      // Running at the provider's hung call, or still pending if the bank's slot took longer than the wait.
+      expect(['pending', 'running']).toContain(res.body.status);
       // The hung call times out and is retried; the operation completes on its own.
       const { operation } = await waitForOperation(patient.url, bank, res.body.operation_id);
       expect(operation.status).toBe('completed');

@@ -1,5 +1,4 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { publishedClientTable } from '../client/published-table.js';
@@ -12,26 +11,11 @@ import { startService, type TestService } from '../support/service.js';
 const PUBLISHED = 'hindsight-client==1.1.0';
 const target = fileURLToPath(new URL('../../.test-tools/published-python', import.meta.url));
 const suite = fileURLToPath(new URL('./published_client_suite.py', import.meta.url));
+const installer = fileURLToPath(new URL('../../scripts/install-test-tools.mjs', import.meta.url));
 
 let svc: TestService;
 beforeAll(async () => {
-  const marker = `${target}/.installed ${PUBLISHED}`;
-  if (!existsSync(marker)) {
-    rmSync(target, { recursive: true, force: true });
-    mkdirSync(target, { recursive: true });
-    const pip = [
-      '-m',
-      'pip',
-      'install',
-      '--quiet',
-      '--disable-pip-version-check',
-      '--target',
-      target,
-      PUBLISHED,
-    ];
-    execFileSync('python3', pip, { stdio: 'inherit' });
-    writeFileSync(marker, '');
-  }
+  execFileSync(process.execPath, [installer, 'published-python', PUBLISHED], { stdio: 'inherit' });
   svc = await startService({ worker: false });
 }, 600_000);
 afterAll(async () => {

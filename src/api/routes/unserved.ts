@@ -53,11 +53,12 @@ export function unservedBankRoutes() {
   // Memory history and per-memory observation clearing: /memories/{id}/history, /memories/{id}/observations.
   app.all('/memories/:memory_id/history', answer('memory history'));
   app.all('/memories/:memory_id/observations', answer('per-memory observation clearing'));
-  // Editing a memory (PATCH upstream); other methods fall through to the served routes or a 404.
-  app.all('/memories/:memory_id', async (c, next) => {
-    const route = c.req.param('memory_id');
-    if (c.req.method === 'PATCH' && route !== 'list' && route !== 'recall') answer('memory editing')();
-    await next();
+  // Editing a memory (PATCH upstream; in the OpenAPI document as 501). PATCH of /memories/list or
+  // /memories/recall is no memory: it falls through to the 404 of an unrouted method.
+  app.patch('/memories/:memory_id', async (c, next) => {
+    const id = c.req.param('memory_id');
+    if (id === 'list' || id === 'recall') return next();
+    answer('memory editing')();
   });
   app.all(
     '/entities/:entity_id/regenerate',
