@@ -8,6 +8,12 @@ import { loadDelivery, markDeliveryFailed, recordAttempt } from '../src/store/we
 import { sendSigned } from '../src/webhooks/send.js';
 
 const REQUEST_TIMEOUT_MS = 10_000;
+
+/** The body's `event`; events stored before it was written carry only `type`. */
+function eventNameOf(payload: string): string {
+  const body = JSON.parse(payload) as { event?: string; type: string };
+  return body.event ?? body.type;
+}
 const MAX_RETRY_INTERVAL_MS = 3_600_000;
 
 export interface DeliverWebhookInput {
@@ -35,13 +41,18 @@ export function createWebhookActivities(deps: { db: Database; config: Config; lo
         await markDeliveryFailed(db, input.webhookId, input.eventId, 'webhook disabled before delivery');
         return { status: 'skipped' };
       }
+      const { http_config: http } = delivery;
       const outcome = await sendSigned({
         url: delivery.url,
         eventId: delivery.event_id,
+        deliveryId: delivery.delivery_id,
+        event: eventNameOf(delivery.payload),
         body: delivery.payload,
         secret: delivery.secret,
+        headers: http.headers,
+        params: http.params,
         networks: config.webhookNetworks,
-        timeoutMs: REQUEST_TIMEOUT_MS,
+        timeoutMs: http.timeout_seconds ? http.timeout_seconds * 1000 : REQUEST_TIMEOUT_MS,
       });
       metrics.webhookDeliveries.inc({ outcome: outcome.ok ? 'delivered' : 'failed' });
       if (outcome.ok) {

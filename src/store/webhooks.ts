@@ -16,8 +16,19 @@ export interface WebhookRow {
   operation_types: OperationType[] | null;
   secret: string;
   enabled: boolean;
+  /** The Hindsight event names it was registered with; null when registered with `events`. */
+  event_types: string[] | null;
+  http_config: WebhookHttpSettings;
   created_at: Date;
   updated_at: Date;
+}
+
+/** Per-webhook delivery settings, Hindsight's `http_config` (validated at the API). */
+export interface WebhookHttpSettings {
+  method?: 'POST';
+  timeout_seconds?: number;
+  headers?: Record<string, string>;
+  params?: Record<string, string>;
 }
 
 /** What the API shows: never the secret. */
@@ -27,7 +38,9 @@ export interface WebhookView {
   url: string;
   events: WebhookEventType[];
   operation_types: OperationType[] | null;
+  event_types: string[];
   enabled: boolean;
+  http_config: WebhookHttpSettings;
   has_secret: boolean;
   created_at: string;
   updated_at: string;
@@ -40,14 +53,17 @@ export function toWebhookView(row: WebhookRow): WebhookView {
     url: row.url,
     events: row.events,
     operation_types: row.operation_types ?? null,
+    event_types: row.event_types ?? row.events,
     enabled: row.enabled,
+    http_config: row.http_config,
     has_secret: row.secret.length > 0,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
 }
 
-const WEBHOOK_COLUMNS = 'id, bank_id, url, events, operation_types, secret, enabled, created_at, updated_at';
+const WEBHOOK_COLUMNS =
+  'id, bank_id, url, events, operation_types, secret, enabled, event_types, http_config, created_at, updated_at';
 
 export async function insertWebhook(
   sql: Sql,
@@ -58,12 +74,15 @@ export async function insertWebhook(
     events: WebhookEventType[];
     operationTypes?: OperationType[] | null;
     secret: string;
+    enabled?: boolean;
+    eventTypes?: string[] | null;
+    httpConfig?: WebhookHttpSettings;
   },
 ): Promise<WebhookRow> {
   await ensureBank(sql, w.bankId);
   const rows = await sql.query<WebhookRow>(
-    `INSERT INTO webhooks (id, bank_id, url, events, operation_types, secret)
-     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6) RETURNING ${WEBHOOK_COLUMNS}`,
+    `INSERT INTO webhooks (id, bank_id, url, events, operation_types, secret, enabled, event_types, http_config)
+     VALUES ($1, $2, $3, $4::jsonb, $5::jsonb, $6, $7, $8::jsonb, $9::jsonb) RETURNING ${WEBHOOK_COLUMNS}`,
     [
       w.id,
       w.bankId,
@@ -71,6 +90,9 @@ export async function insertWebhook(
       JSON.stringify(w.events),
       w.operationTypes ? JSON.stringify(w.operationTypes) : null,
       w.secret,
+      w.enabled ?? true,
+      w.eventTypes ? JSON.stringify(w.eventTypes) : null,
+      JSON.stringify(w.httpConfig ?? {}),
     ],
   );
   return rows[0]!;
@@ -96,6 +118,9 @@ export interface WebhookPatch {
   operationTypes?: OperationType[] | undefined;
   secret?: string | undefined;
   enabled?: boolean | undefined;
+  /** undefined keeps them; null clears them (the webhook was re-subscribed with `events`). */
+  eventTypes?: string[] | null | undefined;
+  httpConfig?: WebhookHttpSettings | undefined;
 }
 
 export async function updateWebhook(
@@ -107,7 +132,9 @@ export async function updateWebhook(
   const rows = await sql.query<WebhookRow>(
     `UPDATE webhooks SET url = coalesce($3, url), events = coalesce($4::jsonb, events),
        secret = coalesce($5, secret), enabled = coalesce($6, enabled),
-       operation_types = coalesce($7::jsonb, operation_types), updated_at = clock_timestamp()
+       operation_types = coalesce($7::jsonb, operation_types),
+       event_types = CASE WHEN $8::boolean THEN $9::jsonb ELSE event_types END,
+       http_config = coalesce($10::jsonb, http_config), updated_at = clock_timestamp()
      WHERE id = $1 AND bank_id = $2 RETURNING ${WEBHOOK_COLUMNS}`,
     [
       id,
@@ -117,6 +144,9 @@ export async function updateWebhook(
       patch.secret ?? null,
       patch.enabled ?? null,
       patch.operationTypes ? JSON.stringify(patch.operationTypes) : null,
+      patch.eventTypes !== undefined,
+      patch.eventTypes ? JSON.stringify(patch.eventTypes) : null,
+      patch.httpConfig ? JSON.stringify(patch.httpConfig) : null,
     ],
   );
   return rows[0];
@@ -244,6 +274,7 @@ export interface PendingDelivery {
   url: string;
   secret: string;
   enabled: boolean;
+  http_config: WebhookHttpSettings;
   event_id: string;
   payload: string;
 }
@@ -254,7 +285,8 @@ export async function loadDelivery(
   eventId: string,
 ): Promise<PendingDelivery | undefined> {
   const rows = await sql.query<PendingDelivery>(
-    `SELECT d.id AS delivery_id, d.status, w.url, w.secret, w.enabled, e.id AS event_id, e.payload
+    `SELECT d.id AS delivery_id, d.status, w.url, w.secret, w.enabled, w.http_config, e.id AS event_id,
+       e.payload
      FROM webhook_deliveries d
      JOIN webhooks w ON w.id = d.webhook_id
      JOIN webhook_events e ON e.id = d.event_id

@@ -8,6 +8,7 @@ import { insertDelivery, insertEvent, listSubscribedWebhooks } from '../store/we
 import { BANK_ID } from '../temporal/search-attributes.js';
 import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { deliveryId, deliveryWorkflowId, eventTypeOf, webhookEventId } from './ids.js';
+import { hindsightEventOf } from './upstream-events.js';
 
 export interface DispatcherDeps {
   db: Database;
@@ -31,11 +32,18 @@ export function createWebhookDispatcher(deps: DispatcherDeps) {
     const webhooks = await listSubscribedWebhooks(db, operation.bank_id, type, operation.type);
     if (webhooks.length === 0) return;
     const eventId = webhookEventId(key, type);
+    const createdAt = new Date().toISOString();
+    // Ours first; then the fields a receiver written for Hindsight reads, beside them.
     const payload = JSON.stringify({
       id: eventId,
       type,
-      created_at: new Date().toISOString(),
+      created_at: createdAt,
       data: operation,
+      event: hindsightEventOf(type, operation.type),
+      bank_id: operation.bank_id,
+      operation_id: operation.operation_id,
+      status: operation.status,
+      timestamp: createdAt,
     });
     await db.transaction(async (tx) => {
       await insertEvent(tx, {

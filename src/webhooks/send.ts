@@ -10,14 +10,39 @@ import {
   type WebhookNetworks,
 } from './url-guard.js';
 
+const hmac = (secret: string, text: string) => createHmac('sha256', secret).update(text).digest('hex');
+
 /** `v1=<hex HMAC-SHA256 of "timestamp.body">`, the scheme both clients verify. */
 export function signPayload(secret: string, timestamp: number, body: string): string {
-  return `v1=${createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex')}`;
+  return `v1=${hmac(secret, `${timestamp}.${body}`)}`;
+}
+
+/**
+ * The headers a receiver written for Hindsight checks: `sha256=<hex HMAC of the body>` under its name and
+ * GitHub's, and `t=<unix>,v1=<hex HMAC of "t.body">` (which also dates the attempt).
+ */
+export function hindsightHeaders(req: SignedRequest, timestamp: number): Record<string, string> {
+  const bodySignature = `sha256=${hmac(req.secret, req.body)}`;
+  return {
+    'x-hindsight-event': req.event,
+    'x-hindsight-event-id': req.eventId,
+    'x-hindsight-delivery-id': req.deliveryId,
+    'x-hindsight-signature': bodySignature,
+    'x-hub-signature-256': bodySignature,
+    'x-hindsight-signature-v2': `t=${timestamp},${signPayload(req.secret, timestamp, req.body)}`,
+  };
 }
 
 export interface SignedRequest {
   url: string;
   eventId: string;
+  deliveryId: string;
+  /** The body's `event`, sent as `X-Hindsight-Event`. */
+  event: string;
+  /** The webhook's own headers (`http_config.headers`), which never replace the ones set here. */
+  headers?: Record<string, string>;
+  /** Added to the URL's query (`http_config.params`). */
+  params?: Record<string, string>;
   body: string;
   secret: string;
   /** Which non-public networks may receive it. */
@@ -42,6 +67,7 @@ export interface SendOutcome {
  */
 export function sendSigned(req: SignedRequest): Promise<SendOutcome> {
   const url = new URL(req.url);
+  for (const [name, value] of Object.entries(req.params ?? {})) url.searchParams.append(name, value);
   const host = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(host) && !allows(req.networks, addressKind(host))) {
     return Promise.resolve({
@@ -59,6 +85,8 @@ export function sendSigned(req: SignedRequest): Promise<SendOutcome> {
       {
         method: 'POST',
         headers: {
+          ...req.headers,
+          ...hindsightHeaders(req, timestamp),
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(req.body),
           'user-agent': 'hindsight-webhooks/1',

@@ -77,7 +77,17 @@ describe('webhook delivery', () => {
       const event = JSON.parse(delivery.body);
       expect(delivery.headers['webhook-id']).toBe(event.id);
       expect(delivery.headers['content-type']).toBe('application/json');
-      expect(Object.keys(event)).toEqual(['id', 'type', 'created_at', 'data']);
+      expect(Object.keys(event)).toEqual([
+        'id',
+        'type',
+        'created_at',
+        'data',
+        'event',
+        'bank_id',
+        'operation_id',
+        'status',
+        'timestamp',
+      ]);
       expect(event.type).toBe(`operation.${event.data.status}`);
     }
 

@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 
 export interface ReceivedDelivery {
+  /** The request's path and query. */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   answered: number;
@@ -25,7 +27,7 @@ export async function startReceiver(failFirst = 0) {
       const n = (attempts.get(id) ?? 0) + 1;
       attempts.set(id, n);
       const answered = n <= failFirst ? 500 : 200;
-      received.push({ headers: req.headers, body, answered, at: Date.now() });
+      received.push({ path: req.url ?? '', headers: req.headers, body, answered, at: Date.now() });
       res.writeHead(answered, { 'content-type': 'text/plain' }).end(answered === 200 ? 'ok' : 'down');
     });
   });

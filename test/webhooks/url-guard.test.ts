@@ -105,6 +105,8 @@ describe('webhook URL guard', () => {
       const outcome = await sendSigned({
         url,
         eventId: 'evt-1',
+        deliveryId: 'dlv-1',
+        event: 'operation.completed',
         body: '{}',
         secret: 'whsec_x',
         networks: 'public',
@@ -119,6 +121,8 @@ describe('webhook URL guard', () => {
       const outcome = await sendSigned({
         url: 'http://169.254.169.254/latest/meta-data',
         eventId: 'evt-1',
+        deliveryId: 'dlv-1',
+        event: 'operation.completed',
         body: '{}',
         secret: 'whsec_x',
         networks,

@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
-import { notFound } from '../../errors.js';
+import { invalid, notFound } from '../../errors.js';
+import type { OperationType } from '../../operations/types.js';
 import {
   deleteWebhook,
   getWebhook,
@@ -10,6 +11,7 @@ import {
   updateWebhook,
 } from '../../store/webhooks.js';
 import { deliveryWorkflowId, newWebhookId, newWebhookSecret } from '../../webhooks/ids.js';
+import { subscriptionOf } from '../../webhooks/upstream-events.js';
 import { assertWebhookUrl } from '../../webhooks/url-guard.js';
 import type { AppDeps } from '../deps.js';
 import { bankParams, pageQuery } from '../schemas.js';
@@ -17,6 +19,13 @@ import { jsonBody, validate } from '../validate.js';
 import { createWebhookBody, updateWebhookBody, webhookParams } from '../webhook-schemas.js';
 
 const unique = <T>(values: T[]) => [...new Set(values)];
+
+/** `event_types` (Hindsight's names or ours) as the events and operation types the store filters on. */
+function subscribe(eventTypes: string[], operationTypes: OperationType[] | null) {
+  const subscription = subscriptionOf(eventTypes, operationTypes);
+  if (typeof subscription === 'string') throw invalid(`invalid body: event_types: ${subscription}`);
+  return subscription;
+}
 
 export function webhookRoutes(deps: AppDeps) {
   const networks = deps.config.webhookNetworks;
@@ -27,14 +36,21 @@ export function webhookRoutes(deps: AppDeps) {
       const { bank_id } = validate(bankParams, c.req.param(), 'path');
       const body = validate(createWebhookBody, await jsonBody(c.req), 'body');
       const url = await assertWebhookUrl(body.url, networks);
-      const generated = body.secret === undefined ? newWebhookSecret() : undefined;
+      const operationTypes = body.operation_types ? unique(body.operation_types) : null;
+      const subscription = body.event_types
+        ? subscribe(body.event_types, operationTypes)
+        : { events: unique(body.events!), operationTypes, hindsightNames: null };
+      const generated = body.secret == null ? newWebhookSecret() : undefined;
       const row = await insertWebhook(deps.db, {
         id: newWebhookId(),
         bankId: bank_id,
         url,
-        events: unique(body.events),
-        operationTypes: body.operation_types ? unique(body.operation_types) : null,
+        events: subscription.events,
+        operationTypes: subscription.operationTypes,
+        eventTypes: subscription.hindsightNames,
         secret: body.secret ?? generated!,
+        enabled: body.enabled,
+        httpConfig: body.http_config,
       });
       // A generated secret is shown once, here; a secret the caller chose is never sent back.
       return c.json(generated ? { ...toWebhookView(row), secret: generated } : toWebhookView(row), 201);
@@ -55,12 +71,18 @@ export function webhookRoutes(deps: AppDeps) {
       const body = validate(updateWebhookBody, await jsonBody(c.req), 'body');
       if (!(await getWebhook(deps.db, bank_id, webhook_id))) throw missing(bank_id, webhook_id);
       const url = body.url ? await assertWebhookUrl(body.url, networks) : undefined;
+      const operationTypes = body.operation_types ? unique(body.operation_types) : undefined;
+      const subscription = body.event_types ? subscribe(body.event_types, operationTypes ?? null) : undefined;
+      const resubscribed = subscription !== undefined || body.events != null || operationTypes !== undefined;
       const row = await updateWebhook(deps.db, bank_id, webhook_id, {
         url,
-        events: body.events ? unique(body.events) : undefined,
-        operationTypes: body.operation_types ? unique(body.operation_types) : undefined,
+        events: subscription?.events ?? (body.events ? unique(body.events) : undefined),
+        operationTypes: subscription?.operationTypes ?? operationTypes,
+        // Hindsight's names stand only while the subscription is the one they were given for.
+        eventTypes: resubscribed ? (subscription?.hindsightNames ?? null) : undefined,
         secret: body.secret ?? undefined,
         enabled: body.enabled ?? undefined,
+        httpConfig: body.http_config ?? undefined,
       });
       if (!row) throw missing(bank_id, webhook_id);
       return c.json(toWebhookView(row));
