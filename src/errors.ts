@@ -4,7 +4,7 @@
  */
 export class ApiError extends Error {
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 429 | 501 | 502 | 503,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 429 | 501 | 502 | 503,
     readonly code: string,
     message: string,
     /** Sent as Retry-After: when a retry may succeed (a limit that frees up, a service at capacity). */
@@ -18,6 +18,7 @@ export const invalid = (message: string) => new ApiError(400, 'invalid_request',
 export const notFound = (message: string) => new ApiError(404, 'not_found', message);
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
 export const tooLarge = (message: string) => new ApiError(413, 'payload_too_large', message);
+export const unsupportedType = (message: string) => new ApiError(415, 'unsupported_media_type', message);
 /** A route of the Hindsight API this service does not serve: the message names the feature. */
 export const notServed = (message: string) => new ApiError(501, 'not_implemented', message);
 /** The work itself failed (with a model provider: most often the provider refused it). */

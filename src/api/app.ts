@@ -16,6 +16,7 @@ import { bankListRoutes, bankRoutes } from './routes/banks.js';
 import { documentRoutes } from './routes/documents.js';
 import { entityRoutes } from './routes/entities.js';
 import { eventRoutes, eventStreamLimiter } from './routes/events.js';
+import { fileRoutes } from './routes/files.js';
 import { maintenanceRoutes } from './routes/maintenance.js';
 import { memoryRoutes } from './routes/memories.js';
 import { metaRoutes } from './routes/meta.js';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps) {
   app.route(BANK_PATH, bankDeleteRoutes(deps));
   app.route(`${BANK_PATH}/webhooks`, webhookRoutes(deps));
   app.route(`${BANK_PATH}/reflect`, reflectRoutes(deps));
+  app.route(`${BANK_PATH}/files`, fileRoutes(deps));
   app.route(BANK_PATH, bankRoutes(deps));
   app.route('/v1/default/banks', bankListRoutes(deps));
   app.route('/', metaRoutes(deps));

@@ -20,6 +20,7 @@ import {
   documentSchema,
   documentUpdatedSchema,
 } from './document-schemas.js';
+import { fileRetainAnswerSchema, MAX_FILES } from './file-items.js';
 import {
   cancelledListSchema,
   entityListSchema,
@@ -105,6 +106,8 @@ export interface RouteDoc {
   query?: z.ZodObject;
   headers?: { name: string; description: string }[];
   body?: z.ZodType;
+  /** A multipart/form-data body, as a JSON schema of its parts (in place of `body`). */
+  form?: Record<string, unknown>;
   responses: Record<number, ResponseDoc>;
   /** Reachable without an API key. */
   open?: boolean;
@@ -128,6 +131,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
     'The request body is over HINDSIGHT_MAX_BODY_BYTES (64 MiB by default) (`payload_too_large`); the rest of it ' +
     'is read and discarded for up to 10 s (2 s once nothing arrives) so the client reads this answer, then the ' +
     'connection is closed',
+  415: 'The body is not of a type this route takes; the message says what to send (`unsupported_media_type`)',
   501: 'A feature of the Hindsight API this service does not serve; the message names it (`not_implemented`)',
   502: 'The operation the request waited for failed; the message says why (`operation_failed`)',
   503: 'A backing service is unavailable; retry shortly (`unavailable`)',
@@ -637,6 +641,41 @@ export const ROUTES: RouteDoc[] = [
   },
   {
     method: 'post',
+    path: `${BANK}/files/retain`,
+    tag: 'Memories',
+    summary: 'Retain text files',
+    description:
+      "Hindsight's upload, as its clients' retainFiles sends it: every file is one document of a single async " +
+      'batch_retain, its text the content and its name the document id unless files_metadata gives one. ' +
+      `Text files only (text/*, JSON, XML, YAML, Markdown, CSV, or a text file name); up to ${MAX_FILES} files.`,
+    params: bankParams,
+    form: {
+      type: 'object',
+      required: ['files'],
+      properties: {
+        files: {
+          type: 'array',
+          items: { type: 'string', format: 'binary' },
+          minItems: 1,
+          maxItems: MAX_FILES,
+        },
+        request: {
+          type: 'string',
+          description:
+            'JSON: {"files_metadata": [{document_id?, context?, tags?, metadata?, timestamp?}], "context"?}',
+        },
+      },
+    },
+    responses: {
+      200: json(
+        'The batch_retain that retains the files (pending: watch it like any retain)',
+        fileRetainAnswerSchema,
+      ),
+      ...errors(400, 413, 415),
+    },
+  },
+  {
+    method: 'post',
     path: `${BANK}/reflect`,
     tag: 'Memories',
     summary: 'An answer from the bank memories',
@@ -818,9 +857,10 @@ function parameters(route: RouteDoc) {
 
 function operationObject(route: RouteDoc) {
   // Every body is bounded in time at the server (HINDSIGHT_BODY_TIMEOUT_MS, HINDSIGHT_BODY_MIN_BYTES_PER_SECOND).
-  const documented = route.body
-    ? { ...route.responses, 408: { description: ERROR_DESCRIPTIONS[408]!, schema: errorSchema } }
-    : route.responses;
+  const documented =
+    route.body || route.form
+      ? { ...route.responses, 408: { description: ERROR_DESCRIPTIONS[408]!, schema: errorSchema } }
+      : route.responses;
   const responses = Object.fromEntries(
     Object.entries(documented).map(([status, r]) => [
       status,
@@ -849,6 +889,9 @@ function operationObject(route: RouteDoc) {
           },
         }
       : {}),
+    ...(route.form
+      ? { requestBody: { required: true, content: { 'multipart/form-data': { schema: route.form } } } }
+      : {}),
     responses,
     ...(route.open ? { security: [] } : {}),
   };
@@ -862,6 +905,15 @@ function operationIdOf(route: RouteDoc): string {
     .map((part) => (part.startsWith('{') ? `by_${part.slice(1, -1)}` : part.replace(/[^A-Za-z0-9]+/g, '_')));
   return [route.method, ...words].join('_');
 }
+
+const HINDSIGHT_DELIVERY_HEADERS = [
+  'x-hindsight-event',
+  'x-hindsight-event-id',
+  'x-hindsight-delivery-id',
+  'x-hindsight-signature',
+  'x-hub-signature-256',
+  'x-hindsight-signature-v2',
+];
 
 let cached: Record<string, unknown> | undefined;
 
@@ -913,11 +965,19 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'An operation ended (operation.completed, operation.failed, operation.cancelled)',
           description:
             'Sent at least once per (event, webhook), retried with exponential backoff for up to 24 hours. ' +
-            'Deduplicate on `id` (also in `webhook-id`). Verify `webhook-signature` with the secret.',
+            'Deduplicate on `id` (also in `webhook-id`). Verify `webhook-signature` with the secret; a ' +
+            'receiver written for Hindsight verifies its own headers (x-hindsight-signature: sha256=<hex HMAC ' +
+            'of the body>, x-hindsight-signature-v2: t=<unix>,v1=<hex HMAC of "t.body">), sent too.',
           parameters: [
             { name: 'webhook-id', in: 'header', required: true, schema: { type: 'string' } },
             { name: 'webhook-timestamp', in: 'header', required: true, schema: { type: 'string' } },
             { name: 'webhook-signature', in: 'header', required: true, schema: { type: 'string' } },
+            ...HINDSIGHT_DELIVERY_HEADERS.map((name) => ({
+              name,
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+            })),
           ],
           requestBody: {
             content: { 'application/json': { schema: jsonSchema(webhookEventSchema, 'output') } },

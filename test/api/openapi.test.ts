@@ -106,10 +106,15 @@ describe('the OpenAPI document', () => {
     const checked: string[] = [];
     /** Calls the live service and validates the answer against the document's schema for that status. */
     const call = async (method: string, template: string, path: string, body?: unknown) => {
+      // A FormData body is sent as multipart/form-data, with the boundary fetch chooses.
       const res = await fetch(`${svc.url}${path}`, {
         method: method.toUpperCase(),
-        headers: { 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        ...(body instanceof FormData
+          ? { body }
+          : {
+              headers: { 'content-type': 'application/json' },
+              body: body === undefined ? undefined : JSON.stringify(body),
+            }),
       });
       const operation = doc.paths[template]?.[method];
       expect(operation, `${method} ${template} is documented`).toBeDefined();
@@ -236,6 +241,13 @@ describe('the OpenAPI document', () => {
     expect((await call('delete', B, `/v1/default/banks/${uniqueBank('none')}`)).status).toBe(404);
     await call('get', W, w);
     await call('patch', W, w, { enabled: false });
+    const hindsightHook = await call('post', `${B}/webhooks`, `${b}/webhooks`, {
+      url: 'https://93.184.216.34/hook',
+      event_types: ['consolidation.completed'],
+      enabled: false,
+      http_config: { method: 'POST', timeout_seconds: 5, headers: { 'X-Team': 'a' }, params: { s: 'b' } },
+    });
+    expect(hindsightHook.status).toBe(201);
     await call('get', `${W}/deliveries`, `${w}/deliveries`);
     expect(
       (
@@ -266,6 +278,14 @@ describe('the OpenAPI document', () => {
     await call('get', `${B}/stats`, `${b}/stats`);
     await call('get', `${B}/memories/list`, `${b}/memories/list?limit=2`);
     expect((await call('post', `${B}/reflect`, `${b}/reflect`, { query: 'Who met?' })).status).toBe(501);
+    const upload = new FormData();
+    upload.append('files', new File(['Ola sailed to Crete.'], 'log.txt', { type: 'text/plain' }));
+    expect((await call('post', `${B}/files/retain`, `${b}/files/retain`, upload)).status).toBe(200);
+    const pdf = new FormData();
+    pdf.append('files', new File(['%PDF-1.7'], 'log.pdf', { type: 'application/pdf' }));
+    expect((await call('post', `${B}/files/retain`, `${b}/files/retain`, pdf)).status).toBe(415);
+    const edit = await call('patch', `${B}/memories/{memory_id}`, `${b}/memories/${memoryId}`, { text: 'x' });
+    expect(edit.status).toBe(501);
     await call('delete', `${B}/memories/{memory_id}`, `${b}/memories/${memoryId}`);
     await call('delete', `${B}/memories`, `${b}/memories`);
     await call('get', '/version', '/version');

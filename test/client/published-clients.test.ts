@@ -166,8 +166,16 @@ const served: Record<string, () => Promise<void>> = {
   'sdk.listWebhooks': async () =>
     expect((await sdk('listWebhooks')).data.webhooks).toEqual(expect.any(Array)),
   'sdk.createWebhook': async () => {
-    const body = { url: 'https://93.184.216.34/hook', events: ['operation.failed'] };
-    expect((await sdk('createWebhook', { body })).status).toBe(201);
+    // Hindsight's own fields, as a user of it registers a webhook.
+    const body = {
+      url: 'https://93.184.216.34/hook',
+      event_types: ['retain.completed'],
+      enabled: false,
+      http_config: { timeout_seconds: 5, headers: { 'X-Team': 'memory' } },
+    };
+    const r = await sdk('createWebhook', { body });
+    expect(r.status).toBe(201);
+    expect(r.data).toMatchObject({ event_types: ['retain.completed'], enabled: false });
   },
   'sdk.updateWebhook': async () => {
     const body = { url: 'https://93.184.216.34/hook', events: ['operation.failed'] };
@@ -195,6 +203,13 @@ const served: Record<string, () => Promise<void>> = {
     await client.deleteBank(other);
     // The delete runs as an operation (no worker here, so it stays pending): the bank takes no new work.
     await expect(client.retain(other, 'Too late.')).rejects.toMatchObject({ statusCode: 409 });
+  },
+  retainFiles: async () => {
+    const notes = new File(['Jo flew to Lima.'], 'notes.txt', { type: 'text/plain' });
+    const r = await client.retainFiles(bank, [notes], { filesMetadata: [{ document_id: 'trip-notes' }] });
+    expect(r.operation_ids).toHaveLength(1);
+    const path = { bank_id: bank, operation_id: r.operation_ids[0] };
+    expect((await sdk('getOperationStatus', { path })).data).toMatchObject({ total: 1 });
   },
   listDocuments: async () => {
     await client.retainBatch(bank, [{ content: 'Fay sailed to Crete.', document_id: 'log-1' }]);
@@ -231,7 +246,6 @@ async function failure(method: string): Promise<number | undefined> {
   const id = 'x1';
   const calls: Record<string, () => Promise<unknown>> = {
     reflect: () => client.reflect(bank, 'Where did Alice fly?'),
-    retainFiles: () => client.retainFiles(bank, [new Blob(['Jo flew to Lima.'], { type: 'text/plain' })]),
     createDirective: () => client.createDirective(bank, 'rule', 'Be brief'),
     listDirectives: () => client.listDirectives(bank),
     getDirective: () => client.getDirective(bank, id),

@@ -25,7 +25,6 @@ const FEATURES: [prefix: string, feature: string][] = [
   ['/audit-logs', 'audit logs'],
   ['/llm-requests', 'model request logs'],
   ['/attachments', 'attachments'],
-  ['/files', "file uploads (send the files' text as items of POST /v1/default/banks/{bank_id}/memories)"],
   ['/health/llm', 'the model provider test'],
   ['/stats/memories-timeseries', 'memory time series'],
   ['/entities/graph', 'the entity graph'],
