@@ -266,6 +266,8 @@ describe('the OpenAPI document', () => {
     await call('get', `${B}/stats`, `${b}/stats`);
     await call('get', `${B}/memories/list`, `${b}/memories/list?limit=2`);
     expect((await call('post', `${B}/reflect`, `${b}/reflect`, { query: 'Who met?' })).status).toBe(501);
+    const edit = await call('patch', `${B}/memories/{memory_id}`, `${b}/memories/${memoryId}`, { text: 'x' });
+    expect(edit.status).toBe(501);
     await call('delete', `${B}/memories/{memory_id}`, `${b}/memories/${memoryId}`);
     await call('delete', `${B}/memories`, `${b}/memories`);
     await call('get', '/version', '/version');

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reflectAnswerSchema } from '../../src/api/routes/reflect.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from '../support/fake-model-provider.js';
 import { http, waitForOperation } from '../support/http.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
@@ -57,6 +58,8 @@ describe('reflect with a model provider', () => {
 
     const res = await reflect(svc.url, bank, { query: 'Where did Alice fly?', context: 'travel notes' });
     expect(res.status).toBe(200);
+    // The shape the OpenAPI document declares, which is the published clients' ReflectResponse.
+    expect(reflectAnswerSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body.text).toContain(`[${lima}]`);
     expect(res.body.text).toContain('Alice flew to Lima in 2019.');
     const given = res.body.based_on.memories;
@@ -89,6 +92,7 @@ describe('reflect with a model provider', () => {
     const before = provider.log.filter((e) => e.path === '/chat/completions').length;
     const res = await reflect(svc.url, bank, { query: 'Where did Alice fly?' });
     expect(res.status).toBe(200);
+    expect(reflectAnswerSchema.safeParse(res.body).error).toBeUndefined();
     expect(res.body.text).toContain('no memories that match');
     expect(res.body.based_on.memories).toEqual([]);
     expect(res.body.usage).toBeNull();
