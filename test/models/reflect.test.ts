@@ -110,6 +110,21 @@ describe('reflect with a model provider', () => {
     expect(res.body.text).toBeUndefined();
   });
 
+  it('answers 502 saying so when the answer does not validate on every attempt', async () => {
+    const bank = uniqueBank('reflect-invalid');
+    await retain(bank, ['Fiona repaired the bridge in Turku.']);
+    provider.poison('Question: What did Fiona repair?');
+    try {
+      const before = reflectCalls().length;
+      const res = await reflect(svc.url, bank, { query: 'What did Fiona repair?' });
+      expect(res.status).toBe(502);
+      expect(res.body.error.message).toContain('not JSON');
+      expect(reflectCalls().length - before).toBe(3);
+    } finally {
+      provider.cure('Question: What did Fiona repair?');
+    }
+  });
+
   it('answers 503 with Retry-After when the provider keeps rate limiting the call', async () => {
     const bank = uniqueBank('reflect-429');
     await retain(bank, ['Dario sold his boat in Naples.']);
