@@ -23,6 +23,7 @@ import {
   observationsChunk,
   prepareObservations,
 } from './observations.js';
+import { recallForReflect } from './reflect.js';
 import { type RetainChunkInput, retainChunk } from './retain.js';
 import { createWebhookActivities } from './webhooks.js';
 
@@ -75,6 +76,8 @@ export function createActivities(deps: ActivityDeps) {
       entitiesAwaitingModel(db, input),
     itemsAwaitingFacts: (input: { operationId: string; start: number; end: number }) =>
       itemsAwaitingFacts(db, input.operationId, input.start, input.end),
+    recallForReflect: (input: Parameters<typeof recallForReflect>[1]) =>
+      recallForReflect({ db, models: deps.config.models, logger: deps.logger }, input),
     ...createWebhookActivities(deps),
     // Scheduled on the model task queue (see src/temporal/worker.ts); listed here for the workflows' types.
     ...modelActivities(deps),

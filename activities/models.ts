@@ -6,13 +6,14 @@ import { type CallDeps, countCall, providerCall } from '../src/models/calls.js';
 import { extractFactsWithModel, factsPrompt } from '../src/models/facts.js';
 import { MAX_OBSERVATION_SOURCES, observationPrompt, observeWithModel } from '../src/models/observation.js';
 import { embed, InvalidAnswer } from '../src/models/provider.js';
+import { reflectPrompt, reflectWithModel } from '../src/models/reflect.js';
 import { TokenBudget } from '../src/models/token-budget.js';
 import type { Database } from '../src/store/db.js';
 import { entityName, newestMemoriesOfEntity } from '../src/store/entities.js';
 import { memoriesToEmbed, writeEmbeddings } from '../src/store/memories.js';
 import { addUsage, countInvalidAnswer, getAnswer, saveAnswer } from '../src/store/model-answers.js';
 import { loadUnprocessed } from '../src/store/retain-items.js';
-import { INVALID_MODEL_ANSWER } from '../workflows/definitions.js';
+import { INVALID_MODEL_ANSWER, type ReflectMemory, type ReflectOutcome } from '../workflows/definitions.js';
 
 /** Answers that do not validate are asked for again this often, then the item fails with the reason. */
 export const MAX_INVALID_ANSWERS = 3;
@@ -130,6 +131,44 @@ export function createModelActivities(deps: ModelDeps) {
         if (err instanceof InvalidAnswer)
           return handleInvalid(deps, chat.model, input.operationId, step, err);
         throw err;
+      }
+    },
+
+    /**
+     * A reflect answer from the chat model, grounded in `memories`, through the same quotas as retain's calls.
+     * Nothing is stored: the answer goes back to the request that waits for it. An answer that does not
+     * validate is asked for again (the retry policy bounds how often).
+     */
+    answerReflect: async (input: {
+      query: string;
+      context?: string | null;
+      memories: ReflectMemory[];
+    }): Promise<ReflectOutcome> => {
+      const chat = models.chat;
+      if (!chat) throw ApplicationFailure.nonRetryable('no chat model is configured on this worker');
+      const prompt = reflectPrompt(input.query, input.context, input.memories);
+      try {
+        const { answer, usage } = await providerCall(
+          calls,
+          { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'reflect' },
+          (signal) => reflectWithModel(chat, prompt, input.memories, models.callTimeoutMs, signal),
+        );
+        countCall(chat.model, 'ok', usage);
+        const total = usage.promptTokens + usage.completionTokens;
+        return {
+          text: answer.text,
+          memories: input.memories,
+          usage: {
+            input_tokens: usage.promptTokens,
+            output_tokens: usage.completionTokens,
+            total_tokens: total,
+          },
+        };
+      } catch (err) {
+        if (!(err instanceof InvalidAnswer)) throw err;
+        countCall(chat.model, 'invalid_answer', err.usage);
+        deps.logger.warn({ model: chat.model }, err.message);
+        throw ApplicationFailure.retryable(err.message, INVALID_MODEL_ANSWER);
       }
     },
 

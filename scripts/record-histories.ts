@@ -15,11 +15,18 @@ import { startDevServer } from '../src/temporal/dev-server.js';
 import { TrackedCalls } from '../src/temporal/tracked-calls.js';
 import { bundleWorkflows } from '../src/temporal/worker.js';
 import { HISTORIES_DIR, historyToRecord } from '../test/deploy/history-files.js';
+import { type FakeProvider, providerEnv, startFakeProvider } from '../test/support/fake-model-provider.js';
 import { freePort } from '../test/support/ports.js';
 import { startReceiver } from '../test/webhooks/receiver.js';
 import { operationChildOptions } from '../workflows/child-options.js';
-import { bankQueueWorkflowId, operationWorkflowId } from '../workflows/definitions.js';
-import { batchRetainWorkflow } from '../workflows/index.js';
+import {
+  bankQueueWorkflowId,
+  modelTaskQueue,
+  operationWorkflowId,
+  type ReflectInput,
+  reflectWorkflowId,
+} from '../workflows/definitions.js';
+import { batchRetainWorkflow, reflectWorkflow } from '../workflows/index.js';
 
 // Small enough that a batch of a few dozen chunks, and a bank queue, cross continue-as-new runs.
 const SUGGEST_CONTINUE_AS_NEW_AT = 40;
@@ -99,7 +106,8 @@ async function main() {
     logger,
   });
   const receiver = await startReceiver(2);
-  const config = loadConfig({
+  const provider = await startFakeProvider();
+  const env = {
     HINDSIGHT_DATA_DIR: dataDir,
     HINDSIGHT_PORT: '0',
     HINDSIGHT_LOG_LEVEL: 'error',
@@ -111,7 +119,8 @@ async function main() {
     HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS: '100',
     TEMPORAL_ADDRESS: server.address,
     TEMPORAL_TASK_QUEUE: 'histories',
-  });
+  };
+  const config = loadConfig(env);
   const bundle = await bundleWorkflows();
   const runtime = await startRuntime(config, { api: true, worker: true, logger, workflowBundle: bundle });
   const base = runtime.url!;
@@ -234,13 +243,82 @@ async function main() {
     await ended(base, deleteBank, bankDelete.operation_id, 'completed');
     scenarios.set(bankQueueWorkflowId(deleteBank), 'bank_queue-deletes');
 
+    // Reflect, on workers of their own whose activities have a chat model (the fake provider): answered,
+    // and failed because the provider kept answering 500.
+    const reflectScenarios = await recordReflects(server.address, runtime, bundle, provider, env, bank);
+    for (const [id, scenario] of reflectScenarios) scenarios.set(id, scenario);
+
     await writeHistories(runtime.client, scenarios, process.argv.includes('--add'));
   } finally {
     await runtime.stop();
+    await provider.close();
     await receiver.close();
     await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+/** Reflect workflows run to their end on a task queue whose workers call the fake provider; their ids by scenario. */
+async function recordReflects(
+  address: string,
+  runtime: Awaited<ReturnType<typeof startRuntime>>,
+  workflowBundle: Awaited<ReturnType<typeof bundleWorkflows>>,
+  provider: FakeProvider,
+  env: Record<string, string>,
+  bank: string,
+): Promise<Map<string, string>> {
+  const taskQueue = 'histories-reflect';
+  const config = loadConfig({
+    ...env,
+    ...providerEnv(provider),
+    HINDSIGHT_API_EMBEDDINGS_PROVIDER: 'none',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+  });
+  const connection = await NativeConnection.connect({ address });
+  const calls = await Connection.connect({ address });
+  const activities = createActivities({
+    db: runtime.db,
+    client: runtime.client,
+    calls: new TrackedCalls(calls),
+    config,
+    logger,
+    startFollowUps: async () => {},
+    extraction: runtime.extraction,
+  });
+  const workers = [
+    await Worker.create({ connection, taskQueue, workflowBundle, activities }),
+    await Worker.create({ connection, taskQueue: modelTaskQueue(taskQueue), activities }),
+  ];
+  const models = { chat: true, embeddings: false, callTimeoutMs: 10_000, outageTimeoutMs: 60_000 };
+  const input = (query: string): ReflectInput => ({ bankId: bank, query, limit: 10, models });
+  const scenarios = new Map<string, string>();
+  const run = async (id: string, scenario: string, args: ReflectInput, expectFailure: boolean) => {
+    const workflowId = reflectWorkflowId(bank, id);
+    const handle = await runtime.client.workflow.start(reflectWorkflow, {
+      workflowId,
+      taskQueue,
+      args: [args],
+    });
+    const failed = await handle.result().then(
+      () => false,
+      () => true,
+    );
+    if (failed !== expectFailure) throw new Error(`reflect ${scenario} ${failed ? 'failed' : 'answered'}`);
+    scenarios.set(workflowId, scenario);
+  };
+  const running = workers.map((w) => w.run());
+  try {
+    await run('answered', 'reflect', input('Where did Alice Johnson meet the team?'), false);
+    await run('no-memories', 'reflect-no-memories', input('Zyxwv quorble?'), false);
+    provider.script(['500', '500', '500'], 'Question: Who is Alice Johnson?');
+    await run('provider-failed', 'reflect-provider-failed', input('Who is Alice Johnson?'), true);
+  } finally {
+    for (const w of workers) w.shutdown();
+    await Promise.all(running);
+    await connection.close();
+    await calls.close();
+  }
+  return scenarios;
 }
 
 const LABELS: Record<string, string> = {

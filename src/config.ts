@@ -67,6 +67,12 @@ const envSchema = z.object({
     .max(1_000_000_000, 'must be at most 1000000000 tokens a minute')
     .optional(),
   HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+  HINDSIGHT_REFLECT_WAIT_MS: z.coerce
+    .number({ error: 'must be a number of milliseconds, such as 60000' })
+    .int()
+    .min(1000, 'must be at least 1000 ms')
+    .max(600_000, 'must be at most 600000 ms (10 min)')
+    .default(60_000),
   HINDSIGHT_MODEL_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(60_000),
   HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS: z.coerce
     .number()
@@ -173,6 +179,8 @@ export interface ModelsConfig {
   tokensPerMinute: number | undefined;
   /** How long a synchronous retain waits for its operation before it answers 202 with the operation. */
   syncRetainWaitMs: number;
+  /** How long a reflect request waits for its answer before it answers 503 with Retry-After. */
+  reflectWaitMs: number;
   /** How long one provider call may take before it counts as failed and is retried. */
   callTimeoutMs: number;
   /** How long an operation keeps retrying a provider that does not answer before it fails. */
@@ -205,6 +213,7 @@ function modelsConfig(e: Env): ModelsConfig {
     requestsPerMinute: e.HINDSIGHT_MODEL_REQUESTS_PER_MINUTE,
     tokensPerMinute: e.HINDSIGHT_MODEL_TOKENS_PER_MINUTE,
     syncRetainWaitMs: e.HINDSIGHT_MODEL_SYNC_RETAIN_WAIT_MS,
+    reflectWaitMs: e.HINDSIGHT_REFLECT_WAIT_MS,
     callTimeoutMs: e.HINDSIGHT_MODEL_CALL_TIMEOUT_MS,
     outageTimeoutMs: e.HINDSIGHT_MODEL_OUTAGE_TIMEOUT_MS,
   };

@@ -23,6 +23,8 @@ export const unsupportedType = (message: string) => new ApiError(415, 'unsupport
 export const notServed = (message: string) => new ApiError(501, 'not_implemented', message);
 /** The work itself failed (with a model provider: most often the provider refused it). */
 export const workFailed = (message: string) => new ApiError(502, 'operation_failed', message);
+/** The model provider refused a call or kept failing it: the message carries the provider's words. */
+export const providerFailed = (message: string) => new ApiError(502, 'model_provider_failed', message);
 export const unavailable = (message: string, retryAfterSeconds?: number) =>
   new ApiError(503, 'unavailable', message, retryAfterSeconds);
 export const tooMany = (message: string, retryAfterSeconds: number) =>

@@ -33,6 +33,7 @@ export const WORKFLOW_TYPES = {
   delete_document: 'deleteDocumentWorkflow',
   bankQueue: 'bankQueueWorkflow',
   webhookDelivery: 'webhookDeliveryWorkflow',
+  reflect: 'reflectWorkflow',
 } as const;
 
 // Failure types (`ApplicationFailure.type`) that activities throw and workflows or retry policies read, named
@@ -47,6 +48,8 @@ export const MODEL_UNAVAILABLE = 'ModelUnavailable';
 export const MODEL_QUOTA = 'ModelQuota';
 /** The answer did not validate against its schema: asked again. */
 export const INVALID_MODEL_ANSWER = 'InvalidModelAnswer';
+/** A reflect's model call did not answer within the time its request waits. */
+export const MODEL_TIMEOUT = 'ModelTimeout';
 /** The provider kept failing for the whole outage window: the operation fails with this. */
 export const MODEL_PROVIDER_DOWN = 'ModelProviderDown';
 
@@ -179,7 +182,36 @@ export interface WebhookDeliveryOutcome {
   status: 'delivered' | 'failed' | 'skipped';
 }
 
+/** One memory a reflect answer is grounded in: what the model was given, in the published clients' shape. */
+export interface ReflectMemory {
+  id: string;
+  text: string;
+  type: 'world';
+  context: string | null;
+  occurred_start: string | null;
+  occurred_end: string | null;
+}
+
+export interface ReflectInput {
+  bankId: string;
+  query: string;
+  context?: string | null;
+  /** Memories recalled for the model, at most. */
+  limit: number;
+  /** Provider call timeout; the answer is awaited for `outageTimeoutMs` at most (HINDSIGHT_REFLECT_WAIT_MS). */
+  models: ModelSteps;
+}
+
+export interface ReflectOutcome {
+  text: string;
+  /** Every memory the model was given (none: the model was not asked). */
+  memories: ReflectMemory[];
+  usage: { input_tokens: number; output_tokens: number; total_tokens: number } | null;
+}
+
 export const bankQueueWorkflowId = (bankId: string) => `bank-queue/${bankId}`;
+/** A reflect's id: the bank and a random id per request (reflect answers are not kept). */
+export const reflectWorkflowId = (bankId: string, requestId: string) => `reflect/${bankId}/${requestId}`;
 export const operationWorkflowId = (type: OperationType, bankId: string, operationId: string) =>
   `${type}/${bankId}/${operationId}`;
 

@@ -34,7 +34,7 @@ import {
   recallResultSchema,
   retainSyncSchema,
 } from './response-schemas.js';
-import { reflectBody } from './routes/reflect.js';
+import { reflectAnswerSchema, reflectBody } from './routes/reflect.js';
 import {
   bankParams,
   cancelManyBody,
@@ -680,10 +680,32 @@ export const ROUTES: RouteDoc[] = [
     tag: 'Memories',
     summary: 'An answer from the bank memories',
     description:
-      'Needs a chat model provider: without one, 501 saying so (recall gives the memories instead), never a made-up text.',
+      'With a chat model provider: the bank\u2019s memories are recalled for `query` (10, 20 or 40 of them for ' +
+      '`budget` low, mid (default) or high) and the model answers from them alone, citing their ids as `[id]`; ' +
+      '`based_on.memories` lists every memory it was given. It runs as a short `reflectWorkflow` whose model ' +
+      'call shares the retain calls\u2019 task queue and quotas, and the request waits up to ' +
+      'HINDSIGHT_REFLECT_WAIT_MS (60000 by default). No matching memories: an answer that says so, without ' +
+      'asking the model. Without a provider: 501 saying one is needed (recall gives the memories instead), never ' +
+      'a made-up text.',
     params: bankParams,
     body: reflectBody,
-    responses: { ...errors(400, 501) },
+    responses: {
+      200: json('The answer, the memories it rests on and the tokens it cost', reflectAnswerSchema),
+      ...errors(400, 501),
+      502: {
+        description:
+          'The model provider refused the call, kept failing it (three attempts) or its answer did not ' +
+          'validate; the message carries the provider\u2019s words (`model_provider_failed`)',
+        schema: errorSchema,
+      },
+      503: {
+        description:
+          'No answer within HINDSIGHT_REFLECT_WAIT_MS, or the provider kept rate limiting the call, or the ' +
+          'deployment\u2019s model quota had no room (`unavailable`); or a backing service is unavailable',
+        schema: errorSchema,
+        headers: { 'Retry-After': seconds('Seconds to wait before asking again (30)') },
+      },
+    },
   },
   {
     method: 'get',

@@ -27,6 +27,7 @@ import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
 import { maintenanceFingerprint, retainFingerprint } from './fingerprint.js';
+import { type ReflectRequest, runReflect } from './reflect.js';
 import { createRetry } from './retry.js';
 import { stalledReason } from './stalled.js';
 import { isTerminal, type OperationType, type OperationView } from './types.js';
@@ -96,6 +97,14 @@ export class OperationService {
     /** Told about operations this service ends itself (the reconciler), as workflows tell their ends. */
     private readonly onEnded?: (operation: OperationView, key: string) => Promise<void>,
   ) {}
+
+  /** A reflect answer from the chat model (see reflect.ts); not an operation: nothing is recorded. */
+  reflect(request: ReflectRequest) {
+    return runReflect(
+      { client: this.client, calls: this.calls, config: this.config, logger: this.logger },
+      request,
+    );
+  }
 
   async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
     const ids = operationIds(bankId, operationId);

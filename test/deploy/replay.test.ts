@@ -21,6 +21,9 @@ const SCENARIOS = [
   'delete_document',
   'delete_bank',
   'bank_queue-deletes',
+  'reflect',
+  'reflect-no-memories',
+  'reflect-provider-failed',
 ];
 
 describe('recorded workflow histories', () => {

@@ -119,6 +119,16 @@ export function fakeObservation(content: string) {
   };
 }
 
+/** A reflect request lists `[id] text` lines after its question: the answer quotes and cites them all. */
+export function fakeReflectAnswer(content: string) {
+  const question = content.match(/^Question: (.*)$/m)?.[1] ?? '';
+  const sources = [...content.matchAll(/^\[([^\]]+)\] (.*)$/gm)];
+  return {
+    text: `To "${question}": ${sources.map((m) => `${m[2]} [${m[1]}]`).join(' ')}`,
+    memory_ids: sources.map((m) => m[1]),
+  };
+}
+
 const tokens = (text: string) => Math.ceil(text.length / 4);
 
 async function readBody(req: IncomingMessage): Promise<any> {
@@ -181,7 +191,11 @@ export async function startFakeProvider(options: FakeProviderOptions = {}): Prom
       fault === 'malformed'
         ? '{"facts": [{"text": 42'
         : JSON.stringify(
-            content?.startsWith('Entity: ') ? fakeObservation(content) : fakeFacts(content ?? ''),
+            content?.startsWith('Entity: ')
+              ? fakeObservation(content)
+              : content?.startsWith('Question: ')
+                ? fakeReflectAnswer(content)
+                : fakeFacts(content ?? ''),
           );
     const usage = {
       prompt_tokens: messages.reduce((s, m) => s + tokens(m.content ?? ''), 0),
