@@ -25,29 +25,25 @@ describe('webhooks with Hindsight fields', () => {
   it('registers event_types, enabled and http_config and delivers what a Hindsight receiver verifies', async () => {
     const bank = uniqueBank('hs-hooks');
     const secret = 'hindsight-secret-0123';
+    const httpConfig = {
+      method: 'POST',
+      timeout_seconds: 5,
+      headers: { 'X-Team': 'memory' },
+      params: { source: 'hs' },
+    };
     const created = await http(svc.url, 'POST', hooksPath(bank), {
       url: receiver.url,
       secret,
       event_types: ['retain.completed'],
       enabled: true,
-      http_config: {
-        method: 'POST',
-        timeout_seconds: 5,
-        headers: { 'X-Team': 'memory' },
-        params: { source: 'hs' },
-      },
+      http_config: httpConfig,
     });
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({
       event_types: ['retain.completed'],
       operation_types: ['batch_retain'],
       enabled: true,
-      http_config: {
-        method: 'POST',
-        timeout_seconds: 5,
-        headers: { 'X-Team': 'memory' },
-        params: { source: 'hs' },
-      },
+      http_config: httpConfig,
     });
 
     const accepted = await http(svc.url, 'POST', `/v1/default/banks/${bank}/memories`, {
