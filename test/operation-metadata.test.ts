@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BadRequestError, HindsightClient } from '../clients/typescript/src/index.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from './support/fake-model-provider.js';
 import { documents, http, operationPath, waitFor, waitForOperation } from './support/http.js';
 import { startService, type TestService, uniqueBank } from './support/service.js';
@@ -201,5 +202,36 @@ describe('operation metadata', () => {
     expect(second.status).toBe('completed');
     expect(second.metadata).toEqual(metadata);
     expect(await listIds(bank, 'metadata.batch=9')).toEqual([first.operation_id, second.operation_id].sort());
+  });
+
+  it('works from the TypeScript client: submit with metadata, read it back, filter the list', async () => {
+    const bank = uniqueBank('meta');
+    const client = new HindsightClient({ baseUrl: svc.url });
+    const submitted = await client.retainBatchAsync({
+      bankId: bank,
+      contents: [{ content: 'Alice moved to Paris.' }],
+      metadata: { customer: 'acme', 'Source_File.v2': 'a.csv' },
+    });
+    // Label keys are the caller's own: never camelCased.
+    expect(submitted.metadata).toEqual({ customer: 'acme', 'Source_File.v2': 'a.csv' });
+    const graph = await client.updateGraph({ bankId: bank, metadata: { customer: 'globex' } });
+    expect(graph.metadata).toEqual({ customer: 'globex' });
+    const observations = await client.regenerateObservations({ bankId: bank, metadata: { customer: 'x' } });
+    expect(observations.metadata).toEqual({ customer: 'x' });
+
+    const found = await client.listOperations({ bankId: bank, metadata: { customer: 'acme' } });
+    expect(found.map((o) => o.operationId)).toEqual([submitted.operationId]);
+    expect(found.total).toBe(1);
+    const got = await client.getOperation({ bankId: bank, operationId: submitted.operationId });
+    expect(got.metadata).toEqual(submitted.metadata);
+    const iterated = [];
+    for await (const op of client.iterateOperations({ bankId: bank, metadata: { customer: 'globex' } })) {
+      iterated.push(op.operationId);
+    }
+    expect(iterated).toEqual([graph.operationId]);
+
+    await expect(
+      client.retainBatchAsync({ bankId: bank, contents: [{ content: 'x' }], metadata: { 'a b': 'c' } }),
+    ).rejects.toBeInstanceOf(BadRequestError);
   });
 });
