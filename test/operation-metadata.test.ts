@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BadRequestError, HindsightClient } from '../clients/typescript/src/index.js';
+import { runCli } from './cli/run-cli.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from './support/fake-model-provider.js';
 import { documents, http, operationPath, waitFor, waitForOperation } from './support/http.js';
 import { startService, type TestService, uniqueBank } from './support/service.js';
@@ -233,5 +237,54 @@ describe('operation metadata', () => {
     await expect(
       client.retainBatchAsync({ bankId: bank, contents: [{ content: 'x' }], metadata: { 'a b': 'c' } }),
     ).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it('works from the CLI: retain --meta labels the operation, operations list --meta filters on it', async () => {
+    const bank = uniqueBank('meta');
+    const dir = mkdtempSync(join(tmpdir(), 'meta-cli-'));
+    const file = join(dir, 'notes.txt');
+    writeFileSync(file, 'Alice moved to Paris.');
+    const retained = await runCli([
+      '--api-url',
+      svc.url,
+      'retain',
+      bank,
+      '--files',
+      file,
+      '--meta',
+      'customer=acme',
+      '--meta',
+      'batch=7',
+    ]);
+    expect(retained.code, retained.stderr).toBe(0);
+    const id = /Started operation (\S+)/.exec(retained.stdout)?.[1] as string;
+    expect(id).toBeTruthy();
+    expect((await http(svc.url, 'GET', operationPath(bank, id))).body.metadata).toEqual({
+      customer: 'acme',
+      batch: '7',
+    });
+    await submit(bank, { metadata: { customer: 'globex' } });
+
+    const listed = await runCli([
+      '--api-url',
+      svc.url,
+      'operations',
+      'list',
+      bank,
+      '--meta',
+      'customer=acme',
+    ]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toContain(id);
+    expect(listed.stdout).toContain('1 of 1 operation');
+    const shown = await runCli(['--api-url', svc.url, 'operations', 'get', bank, id]);
+    expect(shown.stdout).toMatch(/Metadata: +batch=7, customer=acme/);
+
+    const bad = await runCli(['--api-url', svc.url, 'operations', 'list', bank, '--meta', 'customer']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('must be key=value');
+    const refused = await runCli(['--api-url', svc.url, 'operations', 'list', bank, '--meta', 'a b=c']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('key must be 1 to 64 characters');
   });
 });
