@@ -123,6 +123,7 @@ describe('operation metadata', () => {
       ['metadata.customer=%00', 'metadata.customer: must not contain NUL'],
       ['metadata.customer=a&metadata.customer=b', 'metadata.customer: given 2 times'],
       ['metadata=customer', 'metadata.<key>=<value>'],
+      ['metadata.__proto__=x', 'metadata.__proto__: key must be'],
     ];
     for (const [query, message] of cases) {
       const res = await http(svc.url, 'GET', `${ops(bank)}?${query}`);
@@ -140,6 +141,7 @@ describe('operation metadata', () => {
       [{ ['k'.repeat(65)]: 'v' }, 'key must be 1 to 64 characters'],
       [{ 'a b': 'v' }, 'metadata.a b: key must be 1 to 64 characters of letters, digits, "_", "." or "-"'],
       [{ '': 'v' }, 'key must be 1 to 64 characters'],
+      [JSON.parse('{"__proto__": "v"}'), 'metadata.__proto__: key must be'],
       [{ customer: 'v'.repeat(257) }, 'metadata.customer: must be at most 256 characters'],
       [{ customer: 'a\u0000b' }, 'metadata.customer: must not contain NUL'],
       [{ batch: 7 }, 'metadata.batch: must be a string'],

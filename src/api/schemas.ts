@@ -146,11 +146,14 @@ export const retainItem = z.strictObject({
 export const MAX_METADATA_KEYS = 16;
 /** …each key 1 to this many characters of METADATA_KEY_PATTERN… */
 export const MAX_METADATA_KEY_LENGTH = 64;
-export const METADATA_KEY_PATTERN = /^[A-Za-z0-9_.-]+$/;
+// "__proto__" would be dropped by every JavaScript object it passes through, so it is refused, not lost.
+export const METADATA_KEY_PATTERN = /^(?!__proto__$)[A-Za-z0-9_.-]+$/;
 /** …and each value a string of at most this many characters. */
 export const MAX_METADATA_VALUE_LENGTH = 256;
 
-const metadataKeyRule = `must be 1 to ${MAX_METADATA_KEY_LENGTH} characters of letters, digits, "_", "." or "-"`;
+const metadataKeyRule =
+  `must be 1 to ${MAX_METADATA_KEY_LENGTH} characters of letters, digits, "_", "." or "-" ` +
+  '(and not "__proto__")';
 export const metadataKey = z
   .string()
   .min(1, metadataKeyRule)
@@ -167,7 +170,7 @@ export const metadataValue = storable(
  * on by `GET …/operations?metadata.customer=acme`. Small and bounded: they live in the operation row, which
  * every list and webhook carries.
  */
-export const operationMetadata = z
+const metadataRecord = z
   .record(metadataKey, metadataValue, {
     error: (issue) => (issue.code === 'invalid_key' ? `key ${metadataKeyRule}` : undefined),
   })
@@ -176,15 +179,29 @@ export const operationMetadata = z
     if (count > MAX_METADATA_KEYS) {
       ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_METADATA_KEYS} keys (got ${count})` });
     }
+  });
+
+export const operationMetadata = z
+  .unknown()
+  // A record drops a "__proto__" key before its keys are checked: refused here, so no label is lost unseen.
+  .superRefine((value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: `key ${metadataKeyRule}` });
+    }
   })
+  // The document shows the record's rules (a pipe is documented by its input, here unknown).
   .meta({
+    type: 'object',
+    propertyNames: { ...z.toJSONSchema(metadataKey), $schema: undefined },
+    additionalProperties: { ...z.toJSONSchema(metadataValue, { io: 'input' }), $schema: undefined },
     maxProperties: MAX_METADATA_KEYS,
     description:
       `Labels for the operation, returned with it and in its webhooks, and filtered on by the list ` +
       `(metadata.<key>=<value>): at most ${MAX_METADATA_KEYS} keys of 1 to ${MAX_METADATA_KEY_LENGTH} ` +
       `characters (letters, digits, "_", "." or "-"), each value a string of at most ` +
       `${MAX_METADATA_VALUE_LENGTH} characters`,
-  });
+  })
+  .pipe(metadataRecord);
 
 /** A caller's operation id: an idempotency key within the bank. */
 const callerOperationId = idSchema.optional().meta({
