@@ -18,6 +18,7 @@ const FIELDS = [
   'triggered_by',
   'retry_of',
   'retries',
+  'metadata',
 ];
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

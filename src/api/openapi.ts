@@ -48,6 +48,9 @@ import {
   listMemoryUnitsQuery,
   listOperationsQuery,
   MAX_DOCUMENT_TAGS,
+  MAX_METADATA_KEY_LENGTH,
+  MAX_METADATA_KEYS,
+  MAX_METADATA_VALUE_LENGTH,
   memoryParams,
   operationParams,
   operationSchema,
@@ -159,7 +162,12 @@ export const ROUTES: RouteDoc[] = [
     summary: 'List operations, newest first',
     description:
       'Every completed batch_retain queues a graph_update and a regenerate_observations of its bank (at most one of each pending per bank): they are operations too, marked `follow_up: true` with the retain in `triggered_by`. ' +
-      'Filter with `type=batch_retain` to see retains only.',
+      'Filter with `type=batch_retain` to see retains only. ' +
+      'Filter on labels given at submit with `metadata.<key>=<value>` query parameters (for example ' +
+      '`?metadata.customer=acme&metadata.batch=7`): an AND of exact matches, keys and values under the same ' +
+      `limits as \`metadata\` (at most ${MAX_METADATA_KEYS} filters, keys of 1 to ${MAX_METADATA_KEY_LENGTH} ` +
+      `letters, digits, "_", "." or "-", values of at most ${MAX_METADATA_VALUE_LENGTH} characters); a bad ` +
+      'filter key, a key given twice or a bare `metadata` parameter answers 400.',
     params: bankParams,
     query: listOperationsQuery,
     responses: {
@@ -251,7 +259,8 @@ export const ROUTES: RouteDoc[] = [
       'the old in `retry_of`; the old lists it in `retries`. Documents that succeeded are never retained again. ' +
       'An operation can be retried once: a second retry is 409 naming the first, which is retried in turn for ' +
       'what failed again. 409 for an operation that has not ended or has no failed items, 400 for one that is ' +
-      'no batch_retain; a refusal changes nothing. Answers 200 (as Hindsight 1.1.0) with the new operation.',
+      'no batch_retain; a refusal changes nothing. Answers 200 (as Hindsight 1.1.0) with the new operation, ' +
+      "which carries the original's `metadata` over.",
     params: operationParams,
     responses: {
       200: json('The retry started: the new operation', retryAnswerSchema),

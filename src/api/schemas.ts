@@ -142,6 +142,67 @@ export const retainItem = z.strictObject({
   resolve_entities: z.boolean().nullish(),
 });
 
+/** Labels on an operation: at most this many keys… */
+export const MAX_METADATA_KEYS = 16;
+/** …each key 1 to this many characters of METADATA_KEY_PATTERN… */
+export const MAX_METADATA_KEY_LENGTH = 64;
+// "__proto__" would be dropped by every JavaScript object it passes through, so it is refused, not lost.
+export const METADATA_KEY_PATTERN = /^(?!__proto__$)[A-Za-z0-9_.-]+$/;
+/** …and each value a string of at most this many characters. */
+export const MAX_METADATA_VALUE_LENGTH = 256;
+
+const metadataKeyRule =
+  `must be 1 to ${MAX_METADATA_KEY_LENGTH} characters of letters, digits, "_", "." or "-" ` +
+  '(and not "__proto__")';
+export const metadataKey = z
+  .string()
+  .min(1, metadataKeyRule)
+  .max(MAX_METADATA_KEY_LENGTH, metadataKeyRule)
+  .regex(METADATA_KEY_PATTERN, metadataKeyRule);
+export const metadataValue = storable(
+  z
+    .string({ error: 'must be a string (metadata values are text: send numbers as "7")' })
+    .max(MAX_METADATA_VALUE_LENGTH, `must be at most ${MAX_METADATA_VALUE_LENGTH} characters`),
+);
+
+/**
+ * Free-form labels on the operation a submit creates (`{"customer": "acme"}`), returned with it and filtered
+ * on by `GET …/operations?metadata.customer=acme`. Small and bounded: they live in the operation row, which
+ * every list and webhook carries.
+ */
+const metadataRecord = z
+  .record(metadataKey, metadataValue, {
+    error: (issue) => (issue.code === 'invalid_key' ? `key ${metadataKeyRule}` : undefined),
+  })
+  .superRefine((metadata, ctx) => {
+    const count = Object.keys(metadata).length;
+    if (count > MAX_METADATA_KEYS) {
+      ctx.addIssue({ code: 'custom', message: `must have at most ${MAX_METADATA_KEYS} keys (got ${count})` });
+    }
+  });
+
+export const operationMetadata = z
+  .unknown()
+  // A record drops a "__proto__" key before its keys are checked: refused here, so no label is lost unseen.
+  .superRefine((value, ctx) => {
+    if (value !== null && typeof value === 'object' && Object.hasOwn(value, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: `key ${metadataKeyRule}` });
+    }
+  })
+  // The document shows the record's rules (a pipe is documented by its input, here unknown).
+  .meta({
+    type: 'object',
+    propertyNames: { ...z.toJSONSchema(metadataKey), $schema: undefined },
+    additionalProperties: { ...z.toJSONSchema(metadataValue, { io: 'input' }), $schema: undefined },
+    maxProperties: MAX_METADATA_KEYS,
+    description:
+      `Labels for the operation, returned with it and in its webhooks, and filtered on by the list ` +
+      `(metadata.<key>=<value>): at most ${MAX_METADATA_KEYS} keys of 1 to ${MAX_METADATA_KEY_LENGTH} ` +
+      `characters (letters, digits, "_", "." or "-"), each value a string of at most ` +
+      `${MAX_METADATA_VALUE_LENGTH} characters`,
+  })
+  .pipe(metadataRecord);
+
 /** A caller's operation id: an idempotency key within the bank. */
 const callerOperationId = idSchema.optional().meta({
   description:
@@ -154,16 +215,19 @@ export const retainBody = z.strictObject({
   async: z.boolean().optional(),
   ...unsupportedOptions(['document_tags']),
   operation_id: callerOperationId,
+  metadata: operationMetadata.optional(),
 });
 
 export const graphUpdateBody = z.strictObject({
   full_rebuild: z.boolean().optional(),
   operation_id: callerOperationId,
+  metadata: operationMetadata.optional(),
 });
 
 export const regenerateObservationsBody = z.strictObject({
   entity_ids: z.array(idSchema).min(1).max(10_000).optional(),
   operation_id: callerOperationId,
+  metadata: operationMetadata.optional(),
 });
 
 export const cancelManyBody = z.strictObject({ status: z.literal('pending') });
@@ -228,6 +292,10 @@ export const operationSchema = z.object({
     }),
   retries: z.array(z.string()).meta({
     description: "The batch_retain operations started to retry this one's failed items (at most one)",
+  }),
+  metadata: z.record(z.string(), z.string()).meta({
+    description:
+      "The labels given at submit (`metadata`), `{}` when none; a retry carries its original's over",
   }),
 });
 

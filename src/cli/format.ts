@@ -98,6 +98,8 @@ export function operationBlock(operation: Operation): string {
   }
   rows.push(['Error', operation.error ?? '-']);
   rows.push(['Result', summarizeResult(operation) ?? '-']);
+  const labels = Object.entries(operation.metadata ?? {}).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (labels.length > 0) rows.push(['Metadata', labels.map(([key, value]) => `${key}=${value}`).join(', ')]);
   const width = Math.max(...rows.map(([label]) => label.length));
   const lines = rows.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}`);
   const failed = operation.result?.failedItems ?? [];

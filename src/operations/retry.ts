@@ -68,6 +68,8 @@ export async function createRetry(tx: Sql, bankId: string, operationId: string):
     total: staged,
     params: {},
     workflowId: operationWorkflowId('batch_retain', bankId, id),
+    // The retry is the same job carried on: whoever found the original by its labels finds this one too.
+    metadata: original.metadata,
   });
   await markRetryOf(tx, row.id, original.id);
   await moveFailedItems(tx, original.id, row.id);

@@ -19,6 +19,7 @@ import {
   listOperations,
   listUnfinished,
   type OperationFilter,
+  type OperationMetadata,
   type OperationRow,
   toView,
 } from '../store/operations.js';
@@ -106,10 +107,15 @@ export class OperationService {
     );
   }
 
-  async submitBatchRetain(bankId: string, items: RetainItem[], operationId?: string): Promise<Submitted> {
+  async submitBatchRetain(
+    bankId: string,
+    items: RetainItem[],
+    operationId?: string,
+    metadata?: OperationMetadata,
+  ): Promise<Submitted> {
     const ids = operationIds(bankId, operationId);
     annotateSpan({ operationId: ids.publicId, bankId });
-    const fingerprint = retainFingerprint(items);
+    const fingerprint = retainFingerprint(items, metadata);
     const inserted = await this.db.transaction(async (tx) => {
       const result = await insertOperation(tx, {
         ...ids,
@@ -119,6 +125,7 @@ export class OperationService {
         total: items.length,
         params: {},
         workflowId: operationWorkflowId('batch_retain', bankId, ids.publicId),
+        metadata,
       });
       if (result.created) await stageItems(tx, ids.id, items);
       return result;
@@ -156,10 +163,11 @@ export class OperationService {
     type: Exclude<OperationType, 'batch_retain'>,
     params: Record<string, unknown>,
     operationId?: string,
+    metadata?: OperationMetadata,
   ): Promise<Submitted> {
     const ids = operationIds(bankId, operationId);
     annotateSpan({ operationId: ids.publicId, bankId });
-    const fingerprint = maintenanceFingerprint(type, params);
+    const fingerprint = maintenanceFingerprint(type, params, metadata);
     const inserted = await insertOperation(this.db, {
       ...ids,
       fingerprint,
@@ -168,6 +176,7 @@ export class OperationService {
       total: 0,
       params,
       workflowId: operationWorkflowId(type, bankId, ids.publicId),
+      metadata,
     });
     return this.afterInsert(inserted.row, inserted.created, type, fingerprint);
   }

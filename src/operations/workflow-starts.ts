@@ -67,7 +67,14 @@ export async function startOperationWorkflow(
       { key: OPERATION_TYPE, value: row.type },
       { key: OPERATION_STATUS, value: row.status },
     ],
-    memo: { bankId: row.bank_id, operationId: row.public_id, type: row.type, total: row.total },
+    // The caller's labels too, so the run of "the import of customer X" is recognisable in the UI.
+    memo: {
+      bankId: row.bank_id,
+      operationId: row.public_id,
+      type: row.type,
+      total: row.total,
+      ...(Object.keys(row.metadata ?? {}).length > 0 ? { metadata: row.metadata } : {}),
+    },
     // Shown at the top of the run in the Temporal UI.
     staticSummary: summaryOf(row),
   };

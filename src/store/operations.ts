@@ -37,7 +37,12 @@ export interface OperationRow {
   retry_of: string | null;
   /** The callers' ids of the batch retains that retried this one's failed items, oldest first. */
   retries: string[];
+  /** The caller's labels, given at submit (`{}` when none). */
+  metadata: OperationMetadata;
 }
+
+/** String labels a caller attaches to an operation (the API bounds their number and sizes). */
+export type OperationMetadata = Record<string, string>;
 
 /** The documented response format, field for field and in the documented order. */
 export interface OperationView {
@@ -60,6 +65,8 @@ export interface OperationView {
   retry_of: string | null;
   /** The batch retains started to retry this one's failed items. */
   retries: string[];
+  /** The caller's labels, given at submit; `{}` when none. Added after the documented fields. */
+  metadata: OperationMetadata;
 }
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -86,13 +93,14 @@ export function toView(row: OperationRow): OperationView {
     triggered_by: row.triggered_by ?? null,
     retry_of: row.retry_of ?? null,
     retries: row.retries ?? [],
+    metadata: row.metadata ?? {},
   };
 }
 
 // The retry links are read through the partial index on retry_of: rows that are no retry cost one index probe.
 const LIST_COLUMNS = `id, coalesce(public_id, id) AS public_id, request_fingerprint, seq, bank_id, type, status,
   progress, total, created_at, started_at, completed_at, error, result, params, workflow_id, triggered_by,
-  (SELECT coalesce(o.public_id, o.id) FROM operations o WHERE o.id = operations.retry_of) AS retry_of,
+  metadata, (SELECT coalesce(o.public_id, o.id) FROM operations o WHERE o.id = operations.retry_of) AS retry_of,
   ARRAY(SELECT coalesce(r.public_id, r.id) FROM operations r WHERE r.retry_of = operations.id ORDER BY r.seq)
     AS retries`;
 const COLUMNS = `${LIST_COLUMNS}, memory_ids`;
@@ -125,6 +133,8 @@ export interface NewOperation {
   params: Record<string, unknown>;
   workflowId: string;
   createdAt?: Date;
+  /** The caller's labels (none: `{}`). */
+  metadata?: OperationMetadata | undefined;
 }
 
 /**
@@ -144,10 +154,10 @@ export async function insertOperation(
   const ended = initial.status === 'pending' ? null : 'now';
   const inserted = await sql.query<OperationRow>(
     `INSERT INTO operations (id, public_id, request_fingerprint, bank_id, type, status, total, progress, params,
-       workflow_id, created_at, started_at, completed_at, result, memory_ids)
+       workflow_id, created_at, started_at, completed_at, result, memory_ids, metadata)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, coalesce($11, clock_timestamp()),
        CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END,
-       CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END, $13::jsonb, $14::jsonb)
+       CASE WHEN $12::text IS NULL THEN NULL ELSE clock_timestamp() END, $13::jsonb, $14::jsonb, $15::jsonb)
      ON CONFLICT DO NOTHING RETURNING ${COLUMNS}`,
     [
       op.id,
@@ -164,6 +174,7 @@ export async function insertOperation(
       ended,
       stored.result,
       stored.memoryIds,
+      JSON.stringify(op.metadata ?? {}),
     ],
   );
   if (inserted[0]) return { row: inserted[0], created: true };
@@ -243,6 +254,8 @@ export interface OperationFilter {
   bankId: string;
   status?: OperationStatus | undefined;
   type?: OperationType | undefined;
+  /** Operations whose metadata holds every one of these pairs (containment, served by the GIN index). */
+  metadata?: OperationMetadata | undefined;
   limit: number;
   offset: number;
 }
@@ -255,6 +268,9 @@ export async function listOperations(
   const params: unknown[] = [f.bankId];
   if (f.status) where.push(`status = $${params.push(f.status)}`);
   if (f.type) where.push(`type = $${params.push(f.type)}`);
+  if (f.metadata && Object.keys(f.metadata).length > 0) {
+    where.push(`metadata @> $${params.push(JSON.stringify(f.metadata))}::jsonb`);
+  }
   const clause = where.join(' AND ');
   const [count] = await sql.query<{ total: number }>(
     `SELECT count(*)::int AS total FROM operations WHERE ${clause}`,
@@ -366,8 +382,14 @@ export async function deleteEndedOperation(sql: Sql, id: string): Promise<boolea
 
 /** An operation of a bank by its public id, locked for the caller's transaction: two retries of it cannot both take its items. */
 export async function lockOperationInBank(tx: Sql, bankId: string, operationId: string) {
-  const rows = await tx.query<{ id: string; type: OperationType; status: OperationStatus; result: unknown }>(
-    `SELECT id, type, status, result FROM operations
+  const rows = await tx.query<{
+    id: string;
+    type: OperationType;
+    status: OperationStatus;
+    result: unknown;
+    metadata: OperationMetadata;
+  }>(
+    `SELECT id, type, status, result, metadata FROM operations
      WHERE bank_id = $1 AND coalesce(public_id, id) = $2 FOR UPDATE`,
     [bankId, operationId],
   );

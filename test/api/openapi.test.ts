@@ -76,6 +76,7 @@ describe('the OpenAPI document', () => {
       triggered_by: null,
       retry_of: null,
       retries: [],
+      metadata: { customer: 'acme' },
     };
     expect(validate(row)).toBe(false);
     expect(validate({ ...row, progress: 1 })).toBe(true);

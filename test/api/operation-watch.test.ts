@@ -23,6 +23,7 @@ function operation(progress: number, status: OperationView['status'] = 'running'
     triggered_by: null,
     retry_of: null,
     retries: [],
+    metadata: {},
   };
 }
 

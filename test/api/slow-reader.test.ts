@@ -34,6 +34,7 @@ const state = (progress: number): OperationView => ({
   result: { padding: 'x'.repeat(64 * 1024) },
   retry_of: null,
   retries: [],
+  metadata: {},
   follow_up: false,
   triggered_by: null,
 });

@@ -278,10 +278,17 @@ class Hindsight:
                 raise error from exc
 
     def _start_operation(
-        self, bank_id: str, path: str, body: dict[str, Any], operation_id: Optional[str]
+        self,
+        bank_id: str,
+        path: str,
+        body: dict[str, Any],
+        operation_id: Optional[str],
+        metadata: Optional[Mapping[str, str]] = None,
     ) -> Operation:
         if operation_id is not None:
             body["operation_id"] = operation_id
+        if metadata is not None:
+            body["metadata"] = dict(metadata)
         try:
             return self._request("POST", path, body=body, retry=operation_id is not None)
         except ConflictError as exc:
@@ -366,11 +373,20 @@ class Hindsight:
         operation_id: Optional[str] = None,
         *,
         document_id: Optional[str] = None,
+        metadata: Optional[Mapping[str, str]] = None,
     ) -> Operation:
-        """Queue a ``batch_retain`` operation and return it at once (status ``pending`` or ``running``)."""
+        """Queue a ``batch_retain`` operation and return it at once (status ``pending`` or ``running``).
+
+        ``metadata`` labels the operation (string keys and values: at most 16 keys of 1 to 64 letters,
+        digits, ``_``, ``.`` or ``-``, values up to 256 characters; past that ``BadRequestError``). It is
+        returned in the operation's ``metadata`` and filtered on by ``list_operations(metadata=...)``."""
         items = _normalize_items(contents, {"document_id": document_id})
         return self._start_operation(
-            bank_id, self._bank_path(bank_id, "memories"), {"items": items, "async": True}, operation_id
+            bank_id,
+            self._bank_path(bank_id, "memories"),
+            {"items": items, "async": True},
+            operation_id,
+            metadata,
         )
 
     # ------------------------------------------------------------ operations
@@ -390,13 +406,16 @@ class Hindsight:
         type: Optional[str] = None,
         limit: Optional[int] = None,
         offset: Optional[int] = None,
+        *,
+        metadata: Optional[Mapping[str, str]] = None,
     ) -> OperationList:
-        """One page of operations, newest first; iterate it like a list, read ``.total`` for the count."""
-        page = self._request(
-            "GET",
-            self._bank_path(bank_id, "operations"),
-            query={"status": status, "type": type, "limit": limit, "offset": offset},
-        )
+        """One page of operations, newest first; iterate it like a list, read ``.total`` for the count.
+
+        ``metadata`` keeps the operations labelled with every one of its pairs (exact matches)."""
+        query: dict[str, Any] = {"status": status, "type": type, "limit": limit, "offset": offset}
+        for key, value in (metadata or {}).items():
+            query["metadata." + key] = value
+        page = self._request("GET", self._bank_path(bank_id, "operations"), query=query)
         return OperationList(
             page.get("operations", []),
             total=page.get("total"),
@@ -411,11 +430,15 @@ class Hindsight:
         status: Optional[str] = None,
         type: Optional[str] = None,
         page_size: int = 100,
+        *,
+        metadata: Optional[Mapping[str, str]] = None,
     ) -> Iterator[Operation]:
         """Every matching operation across pages, newest first."""
         offset = 0
         while True:
-            page = self.list_operations(bank_id, status=status, type=type, limit=page_size, offset=offset)
+            page = self.list_operations(
+                bank_id, status=status, type=type, limit=page_size, offset=offset, metadata=metadata
+            )
             yield from page
             offset += len(page)
             if not page or offset >= page.total:
@@ -505,18 +528,28 @@ class Hindsight:
                 time.sleep(left)
 
     def regenerate_observations(
-        self, bank_id: str, entity_ids: Optional[Iterable[str]] = None, *, operation_id: Optional[str] = None
+        self,
+        bank_id: str,
+        entity_ids: Optional[Iterable[str]] = None,
+        *,
+        operation_id: Optional[str] = None,
+        metadata: Optional[Mapping[str, str]] = None,
     ) -> Operation:
         """Start a ``regenerate_observations`` operation (all entities when ``entity_ids`` is None)."""
         body: dict[str, Any] = {}
         if entity_ids is not None:
             body["entity_ids"] = list(entity_ids)
         return self._start_operation(
-            bank_id, self._bank_path(bank_id, "observations", "regenerate"), body, operation_id
+            bank_id, self._bank_path(bank_id, "observations", "regenerate"), body, operation_id, metadata
         )
 
     def update_graph(
-        self, bank_id: str, full_rebuild: bool = False, *, operation_id: Optional[str] = None
+        self,
+        bank_id: str,
+        full_rebuild: bool = False,
+        *,
+        operation_id: Optional[str] = None,
+        metadata: Optional[Mapping[str, str]] = None,
     ) -> Operation:
         """Start a ``graph_update`` operation."""
         return self._start_operation(
@@ -524,6 +557,7 @@ class Hindsight:
             self._bank_path(bank_id, "graph", "update"),
             {"full_rebuild": bool(full_rebuild)},
             operation_id,
+            metadata,
         )
 
     # -------------------------------------------------------------- memories

@@ -121,6 +121,35 @@ def test_client_chosen_operation_id(client, bank_id, track):
     assert result["items_count"] == 3
 
 
+def test_operation_metadata(client, bank_id, track):
+    labels = {"customer": "acme", "Batch.v2": "7"}
+    op = client.retain_batch_async(bank_id=bank_id, contents=make_docs(2), metadata=labels)
+    track(bank_id, op["operation_id"])
+    # Label keys are the caller's own, returned exactly as given.
+    assert op["metadata"] == labels
+    assert client.get_operation(bank_id=bank_id, operation_id=op["operation_id"])["metadata"] == labels
+    other = client.update_graph(bank_id=bank_id, metadata={"customer": "globex"})
+    track(bank_id, other["operation_id"])
+    assert other["metadata"] == {"customer": "globex"}
+    observed = client.regenerate_observations(bank_id=bank_id, metadata={"customer": "initech"})
+    track(bank_id, observed["operation_id"])
+    assert observed["metadata"] == {"customer": "initech"}
+
+    page = client.list_operations(bank_id, metadata={"customer": "acme", "Batch.v2": "7"})
+    assert [o["operation_id"] for o in page] == [op["operation_id"]]
+    assert page.total == 1
+    assert client.list_operations(bank_id, metadata={"customer": "acme", "Batch.v2": "8"}).total == 0
+    every = list(client.iter_operations(bank_id, metadata={"customer": "globex"}))
+    assert [o["operation_id"] for o in every] == [other["operation_id"]]
+
+    with pytest.raises(BadRequestError) as refused:
+        too_many = {"k%d" % i: "v" for i in range(17)}
+        client.retain_batch_async(bank_id=bank_id, contents=make_docs(1), metadata=too_many)
+    assert "at most 16 keys" in str(refused.value)
+    with pytest.raises(BadRequestError):
+        client.list_operations(bank_id, metadata={"a b": "c"})
+
+
 # ---------------------------------------------------------------- operation types and wait helper
 
 

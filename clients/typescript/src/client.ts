@@ -104,14 +104,24 @@ export interface RetainBatchParams extends BankParams {
   contents: RetainItem[];
 }
 
+/**
+ * Labels on the operation a submit creates (`{ customer: 'acme' }`), returned with it and filtered on by
+ * listOperations. The server takes at most 16 keys of 1 to 64 characters (letters, digits, `_`, `.`, `-`),
+ * each value at most 256 characters; past that it answers 400 (BadRequestError).
+ */
+export type OperationMetadata = Record<string, string>;
+
 export interface RetainBatchAsyncParams extends RetainBatchParams {
   /** Caller-chosen id; also makes the call safe to retry. */
   operationId?: string;
+  metadata?: OperationMetadata;
 }
 
 export interface ListOperationsParams extends BankParams {
   status?: OperationStatus;
   type?: OperationType;
+  /** Only operations whose labels include every one of these pairs (exact matches). */
+  metadata?: OperationMetadata;
   limit?: number;
   offset?: number;
 }
@@ -132,11 +142,13 @@ export interface WaitForOperationParams extends WatchOperationParams {
 export interface RegenerateObservationsParams extends BankParams {
   entityIds?: string[];
   operationId?: string;
+  metadata?: OperationMetadata;
 }
 
 export interface UpdateGraphParams extends BankParams {
   fullRebuild?: boolean;
   operationId?: string;
+  metadata?: OperationMetadata;
 }
 
 export interface ListMemoriesParams extends BankParams {
@@ -279,7 +291,12 @@ export class HindsightClient {
     return this.call(operationSchema, {
       method: 'POST',
       path: `${bankPath(params.bankId)}/memories`,
-      body: { items: params.contents.map(itemBody), async: true, operation_id: params.operationId },
+      body: {
+        items: params.contents.map(itemBody),
+        async: true,
+        operation_id: params.operationId,
+        metadata: params.metadata,
+      },
       signal: params.signal,
       idempotent: params.operationId !== undefined,
     });
@@ -306,7 +323,13 @@ export class HindsightClient {
     const page = await this.call(operationListSchema, {
       method: 'GET',
       path: `${bankPath(params.bankId)}/operations`,
-      query: { status: params.status, type: params.type, limit: params.limit, offset: params.offset },
+      query: {
+        status: params.status,
+        type: params.type,
+        limit: params.limit,
+        offset: params.offset,
+        ...metadataQuery(params.metadata),
+      },
       signal: params.signal,
       idempotent: true,
     });
@@ -471,7 +494,7 @@ export class HindsightClient {
     return this.call(operationSchema, {
       method: 'POST',
       path: `${bankPath(params.bankId)}/observations/regenerate`,
-      body: { entity_ids: params.entityIds, operation_id: params.operationId },
+      body: { entity_ids: params.entityIds, operation_id: params.operationId, metadata: params.metadata },
       signal: params.signal,
       idempotent: params.operationId !== undefined,
     });
@@ -481,7 +504,7 @@ export class HindsightClient {
     return this.call(operationSchema, {
       method: 'POST',
       path: `${bankPath(params.bankId)}/graph/update`,
-      body: { full_rebuild: params.fullRebuild, operation_id: params.operationId },
+      body: { full_rebuild: params.fullRebuild, operation_id: params.operationId, metadata: params.metadata },
       signal: params.signal,
       idempotent: params.operationId !== undefined,
     });
@@ -784,6 +807,11 @@ async function* iterateBody(body: ReadableStream<Uint8Array>): AsyncGenerator<Ui
 function itemBody(item: RetainItem): unknown {
   const timestamp = item.timestamp instanceof Date ? item.timestamp.toISOString() : item.timestamp;
   return snakeizeKeys({ ...item, timestamp });
+}
+
+/** The list's label filter: one `metadata.<key>=<value>` query parameter per pair. */
+function metadataQuery(metadata: OperationMetadata | undefined): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata ?? {}).map(([key, value]) => [`metadata.${key}`, value]));
 }
 
 function dropUndefined(body: unknown): unknown {

@@ -13,6 +13,7 @@ export {
   type ListWebhookDeliveriesParams,
   type MemoryParams,
   OperationList,
+  type OperationMetadata,
   type OperationParams,
   type RecallParams,
   type RegenerateObservationsParams,

@@ -67,6 +67,8 @@ export const operationSchema = z.object({
   retryOf: z.string().nullish(),
   /** The batch retains started to retry this one's failed items. */
   retries: z.array(z.string()).optional(),
+  /** The labels given at submit; `{}` when none (and from servers without labels). */
+  metadata: z.record(z.string(), z.string()).default({}),
 });
 
 /** What retryOperation answers: the new batch retain, with the server's message. */

@@ -14,6 +14,7 @@ export function maintenanceRoutes(deps: AppDeps) {
         'graph_update',
         { full_rebuild: body.full_rebuild ?? false },
         body.operation_id,
+        body.metadata,
       );
       return c.json(operation, 202);
     })
@@ -26,6 +27,7 @@ export function maintenanceRoutes(deps: AppDeps) {
         'regenerate_observations',
         params,
         body.operation_id,
+        body.metadata,
       );
       return c.json(operation, 202);
     });

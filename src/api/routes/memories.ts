@@ -10,7 +10,13 @@ import { prepareItems } from '../../retain/prepare.js';
 import { linksOf } from '../../store/graph.js';
 import { getMemory, listMemories, writeMemories } from '../../store/memories.js';
 import { clearMemories, deleteMemory } from '../../store/memory-deletes.js';
-import { ensureBank, getOperationInBank, insertOperation, toView } from '../../store/operations.js';
+import {
+  ensureBank,
+  getOperationInBank,
+  insertOperation,
+  type OperationMetadata,
+  toView,
+} from '../../store/operations.js';
 import { recallByMeaningAndWords, recallByWords } from '../../store/recall.js';
 import type { RetainItem, StagedItem } from '../../store/retain-items.js';
 import type { AppDeps } from '../deps.js';
@@ -44,6 +50,7 @@ export function memoryRoutes(deps: AppDeps) {
             bank_id,
             body.items,
             body.operation_id,
+            body.metadata,
           );
           return c.json(operation, 202);
         }
@@ -55,11 +62,12 @@ export function memoryRoutes(deps: AppDeps) {
           );
         }
         const { chat, embeddings } = deps.config.models;
+        // Labels belong to an operation: a labelled synchronous retain is recorded as one, like one with an id.
         const operation =
           chat || embeddings
-            ? await retainThroughOperation(deps, bank_id, body.items, body.operation_id)
-            : body.operation_id
-              ? await retainNowAsOperation(deps, bank_id, body.items, body.operation_id)
+            ? await retainThroughOperation(deps, bank_id, body.items, body.operation_id, body.metadata)
+            : body.operation_id || body.metadata
+              ? await retainNowAsOperation(deps, bank_id, body.items, body.operation_id, body.metadata)
               : undefined;
         if (!operation) {
           const memoryIds = await retainNow(deps, bank_id, body.items);
@@ -168,8 +176,9 @@ async function retainThroughOperation(
   bankId: string,
   items: RetainItem[],
   operationId: string | undefined,
+  metadata: OperationMetadata | undefined,
 ): Promise<OperationView> {
-  const { operation } = await deps.operations.submitBatchRetain(bankId, items, operationId);
+  const { operation } = await deps.operations.submitBatchRetain(bankId, items, operationId, metadata);
   return waitForRetain(deps, operation);
 }
 
@@ -185,24 +194,25 @@ async function waitForRetain(deps: AppDeps, operation: OperationView): Promise<O
 }
 
 /**
- * A synchronous retain with the caller's `operation_id` and no model provider: retained in the request like
- * any small batch, and recorded as a completed `batch_retain` operation in the same transaction as its
- * memories. The same request sent again (a client's retry) answers that operation's memories and writes
- * nothing; other content under the same id is refused (409), as for an async retain.
+ * A synchronous retain with the caller's `operation_id` or `metadata` and no model provider: retained in the
+ * request like any small batch, and recorded as a completed `batch_retain` operation in the same transaction as
+ * its memories. The same request sent again with its id (a client's retry) answers that operation's memories
+ * and writes nothing; other content under the same id is refused (409), as for an async retain.
  */
 async function retainNowAsOperation(
   deps: AppDeps,
   bankId: string,
   items: RetainItem[],
-  operationId: string,
+  operationId: string | undefined,
+  metadata: OperationMetadata | undefined,
 ): Promise<OperationView> {
-  const fingerprint = retainFingerprint(items);
-  const earlier = await getOperationInBank(deps.db, bankId, operationId);
+  const fingerprint = retainFingerprint(items, metadata);
+  const earlier = operationId && (await getOperationInBank(deps.db, bankId, operationId));
   if (earlier) {
     assertSameRequest(earlier, 'batch_retain', fingerprint);
     return waitForRetain(deps, toView(earlier));
   }
-  const { id } = operationIds(bankId, operationId);
+  const { id, publicId } = operationIds(bankId, operationId);
   const prepared = await prepareItems(deps.extraction, bankId, id, staged(items));
   const result = {
     memory_ids: prepared.memories.map((m) => m.id),
@@ -216,13 +226,14 @@ async function retainNowAsOperation(
       tx,
       {
         id,
-        publicId: operationId,
+        publicId,
         fingerprint,
         bankId,
         type: 'batch_retain',
         total: items.length,
         params: {},
-        workflowId: operationWorkflowId('batch_retain', bankId, operationId),
+        workflowId: operationWorkflowId('batch_retain', bankId, publicId),
+        metadata,
       },
       { status: 'completed', result },
     );

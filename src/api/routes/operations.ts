@@ -2,6 +2,7 @@ import type { HttpBindings } from '@hono/node-server';
 import { Hono } from 'hono';
 import { ConnectionLimiter, clientOf } from '../connection-limits.js';
 import type { AppDeps } from '../deps.js';
+import { metadataFilter } from '../metadata-filter.js';
 import { waitForOperationEnd } from '../operation-wait.js';
 import { OperationWatches } from '../operation-watch.js';
 import {
@@ -40,7 +41,8 @@ export function operationRoutes(deps: AppDeps) {
     .get('/', async (c) => {
       const { bank_id } = validate(bankParams, c.req.param(), 'path');
       const query = validate(listOperationsQuery, c.req.query(), 'query');
-      const { operations, total } = await deps.operations.list({ bankId: bank_id, ...query });
+      const metadata = metadataFilter(c.req.queries());
+      const { operations, total } = await deps.operations.list({ bankId: bank_id, ...query, metadata });
       return c.json({ bank_id, operations, total, limit: query.limit, offset: query.offset });
     })
     .post('/cancel', async (c) => {

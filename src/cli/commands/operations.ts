@@ -9,7 +9,7 @@ import {
 } from '../../../clients/typescript/src/index.js';
 import { contextFrom } from '../context.js';
 import { fraction, operationBlock, plural, table, timestamp } from '../format.js';
-import { parseInteger } from '../options.js';
+import { collectMeta, parseInteger } from '../options.js';
 import { exitCodeFor, watchAll, watchOne } from '../watch.js';
 import { registerDeleteOperation } from './retry.js';
 
@@ -19,6 +19,7 @@ interface ListOptions {
   limit?: number;
   offset?: number;
   all?: boolean;
+  meta?: Record<string, string>;
 }
 
 interface WatchOptions {
@@ -59,9 +60,11 @@ export function registerOperations(program: Command, signal: AbortSignal): void 
     .addOption(
       new Option('--all', 'every matching operation, page after page').conflicts(['limit', 'offset']),
     )
+    .option('--meta <key=value>', 'only operations with this label (repeatable: all must match)', collectMeta)
     .action(async (bank: string, options: ListOptions, command: Command) => {
       const ctx = contextFrom(command, signal);
-      const { all, ...filter } = options;
+      const { all, meta, ...rest } = options;
+      const filter = { ...rest, ...(meta ? { metadata: meta } : {}) };
       if (all) {
         const every: Operation[] = [];
         for await (const op of ctx.client.iterateOperations({

@@ -4,7 +4,7 @@ import { PayloadTooLargeError, type RetainItem } from '../../../clients/typescri
 import { type CliContext, contextFrom } from '../context.js';
 import { plural } from '../format.js';
 import { expandFiles } from '../glob.js';
-import { parseInteger } from '../options.js';
+import { collectMeta, parseInteger } from '../options.js';
 import { exitCodeFor, watchOne } from '../watch.js';
 
 // The server's synchronous retain limits (docs/API.md); bigger batches go through an operation.
@@ -15,6 +15,7 @@ interface RetainOptions {
   files?: string[];
   async?: boolean;
   context?: string;
+  meta?: Record<string, string>;
   interval: number;
 }
 
@@ -31,6 +32,11 @@ export function registerRetain(program: Command, signal: AbortSignal): void {
     )
     .option('--async', 'start a batch_retain operation, print its id and return at once')
     .option('--context <text>', 'context stored with every document')
+    .option(
+      '--meta <key=value>',
+      'label the operation (repeatable); labelled retains always run as an operation',
+      collectMeta,
+    )
     .addOption(
       new Option('--interval <ms>', 'poll interval while waiting for a large batch')
         .argParser(parseInteger(100, 600_000))
@@ -69,7 +75,9 @@ async function retain(ctx: CliContext, bankId: string, options: RetainOptions): 
   if (contents.length === 0) throw new Error('nothing to retain: every matched file is empty');
 
   const bytes = Buffer.byteLength(JSON.stringify({ items: contents }));
-  if (!options.async && contents.length <= SYNC_MAX_ITEMS && bytes <= SYNC_MAX_BYTES) {
+  // Labels belong to an operation, so a labelled retain is one even when small.
+  const sync = !options.async && !options.meta;
+  if (sync && contents.length <= SYNC_MAX_ITEMS && bytes <= SYNC_MAX_BYTES) {
     try {
       const result = await ctx.client.retainBatch({ bankId, contents, signal: ctx.signal });
       if (ctx.json) ctx.printJson(result);
@@ -85,7 +93,12 @@ async function retain(ctx: CliContext, bankId: string, options: RetainOptions): 
     }
   }
 
-  const operation = await ctx.client.retainBatchAsync({ bankId, contents, signal: ctx.signal });
+  const operation = await ctx.client.retainBatchAsync({
+    bankId,
+    contents,
+    ...(options.meta ? { metadata: options.meta } : {}),
+    signal: ctx.signal,
+  });
   if (options.async) {
     if (ctx.json) ctx.printJson(operation);
     else {
@@ -97,7 +110,9 @@ async function retain(ctx: CliContext, bankId: string, options: RetainOptions): 
     return 0;
   }
 
-  if (!ctx.json) {
+  if (!ctx.json && options.meta) {
+    ctx.out(`Started operation ${operation.operationId}`);
+  } else if (!ctx.json) {
     ctx.out(
       `${plural(contents.length, 'file')} (${Math.ceil(bytes / 1024)} KB) ${contents.length === 1 ? 'exceeds' : 'exceed'} the synchronous limit ` +
         `(${SYNC_MAX_ITEMS} items, ${SYNC_MAX_BYTES / 1024} KB): started operation ${operation.operationId}`,
