@@ -97,6 +97,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           port: config.temporal.devServerPort,
           uiPort: config.temporal.uiPort,
           namespace: config.temporal.namespace,
+          // Histories are kept at least as long as the operation rows (off: the dev server's own day).
+          retentionMs: config.retention.operationRetentionMs ?? undefined,
           cliPath: config.temporal.cliPath,
           logger,
         })
