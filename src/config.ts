@@ -7,6 +7,14 @@ import type { WebhookNetworks } from './webhooks/url-guard.js';
 /** One less than the cores, at least one: the event loop keeps a core for the store, HTTP and Temporal. */
 const DEFAULT_EXTRACTION_THREADS = Math.max(1, availableParallelism() - 1);
 
+/** `HINDSIGHT_OPERATION_RETENTION` in milliseconds (null: off), or an issue that says what to write. */
+function retentionSetting(raw: string, ctx: z.RefinementCtx): number | null {
+  const parsed = parseRetention(raw);
+  if (parsed === null || typeof parsed === 'number') return parsed;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+}
+
 // Every environment variable the service reads, in one place. The README's table mirrors this schema.
 const envSchema = z.object({
   HINDSIGHT_DATA_DIR: z.string().min(1).default('./.hindsight'),
@@ -75,17 +83,7 @@ const envSchema = z.object({
     .min(1000)
     .default(6 * 3_600_000),
   // Ended operations, their staged documents and model answers are removed this long after they ended.
-  HINDSIGHT_OPERATION_RETENTION: z
-    .string()
-    .default('30d')
-    .transform((raw, ctx) => {
-      const parsed = parseRetention(raw);
-      if (parsed !== null && typeof parsed === 'object') {
-        ctx.addIssue({ code: 'custom', message: parsed.error });
-        return z.NEVER;
-      }
-      return parsed;
-    }),
+  HINDSIGHT_OPERATION_RETENTION: z.string().default('30d').transform(retentionSetting),
   HINDSIGHT_OPERATION_CLEANUP_INTERVAL_MS: z.coerce
     .number({ error: 'must be a whole number of milliseconds, such as 600000 (10 minutes)' })
     .int('must be a whole number of milliseconds, such as 600000 (10 minutes)')
