@@ -88,6 +88,9 @@ describe('operation retention', () => {
     const cancel = await http(svc.url, 'DELETE', operationPath(bank, id));
     expect(cancel.status).toBe(404);
     expect(cancel.body.error.code).toBe('operation_expired');
+    const retry = await http(svc.url, 'POST', `${operationPath(bank, id)}/retry`);
+    expect(retry.status).toBe(404);
+    expect(retry.body.error.code).toBe('operation_expired');
     const waited = await http(svc.url, 'GET', `${operationPath(bank, id)}?wait=1`);
     expect(waited.status).toBe(404);
     expect(waited.body.error.message).toBe(expiredMessage(id));
