@@ -111,8 +111,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 async function startDownloadedDevServer(options: DevServerOptions): Promise<DevServer> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   options.logger.warn('No local Temporal CLI; trying the SDK download');
+  let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
   try {
-    const env = await TestWorkflowEnvironment.createLocal({
+    env = await TestWorkflowEnvironment.createLocal({
       server: {
         ip: '127.0.0.1',
         port: options.port,
@@ -124,12 +125,20 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
         extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
       },
     });
-    return {
-      address: `127.0.0.1:${options.port}`,
-      uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
-      stop: () => env.teardown(),
-    };
   } catch (error) {
     throw new Error(`${MISSING_CLI_HELP} (SDK download failed: ${error})`);
   }
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    if (options.retentionMs !== undefined)
+      await keepHistories(address, options.namespace, options.retentionMs);
+  } catch (error) {
+    await env.teardown();
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
 }
