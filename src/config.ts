@@ -1,10 +1,19 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseRetention } from './retention-period.js';
 import type { WebhookNetworks } from './webhooks/url-guard.js';
 
 /** One less than the cores, at least one: the event loop keeps a core for the store, HTTP and Temporal. */
 const DEFAULT_EXTRACTION_THREADS = Math.max(1, availableParallelism() - 1);
+
+/** `HINDSIGHT_OPERATION_RETENTION` in milliseconds (null: off), or an issue that says what to write. */
+function retentionSetting(raw: string, ctx: z.RefinementCtx): number | null {
+  const parsed = parseRetention(raw);
+  if (parsed === null || typeof parsed === 'number') return parsed;
+  ctx.addIssue({ code: 'custom', message: parsed.error });
+  return z.NEVER;
+}
 
 // Every environment variable the service reads, in one place. The README's table mirrors this schema.
 const envSchema = z.object({
@@ -79,6 +88,14 @@ const envSchema = z.object({
     .int()
     .min(1000)
     .default(6 * 3_600_000),
+  // Ended operations, their staged documents and model answers are removed this long after they ended.
+  HINDSIGHT_OPERATION_RETENTION: z.string().default('30d').transform(retentionSetting),
+  HINDSIGHT_OPERATION_CLEANUP_INTERVAL_MS: z.coerce
+    .number({ error: 'must be a whole number of milliseconds, such as 600000 (10 minutes)' })
+    .int('must be a whole number of milliseconds, such as 600000 (10 minutes)')
+    .min(100, 'must be at least 100 milliseconds')
+    .max(86_400_000, 'must be at most 86400000 milliseconds (a day)')
+    .default(600_000),
   HINDSIGHT_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(7432),
   DATABASE_URL: z.string().url().optional(),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -118,6 +135,8 @@ export interface Config {
   webhookRetryInitialMs: number;
   /** host:port where the Temporal worker runtime serves its own Prometheus metrics (unset: off). */
   workerMetricsAddress: string | undefined;
+  /** How long ended operations are kept before the worker side removes them. */
+  retention: RetentionConfig;
   /** Model providers; null: not configured (the built-in extractor, full-text recall). */
   models: ModelsConfig;
   /** undefined: start the embedded PostgreSQL server */
@@ -162,6 +181,13 @@ export interface ConnectionLimitsConfig {
   bodyTimeoutMs: number;
   /** A request body slower than this over a 10 s window is cut off with 408 (0: no minimum). */
   bodyMinBytesPerSecond: number;
+}
+
+export interface RetentionConfig {
+  /** Milliseconds after its end that an operation's record is removed; null: kept forever. */
+  operationRetentionMs: number | null;
+  /** How often the worker side looks for expired operations. */
+  cleanupIntervalMs: number;
 }
 
 export interface ProviderEndpoint {
@@ -270,6 +296,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
         : 'public',
     webhookRetryInitialMs: e.HINDSIGHT_WEBHOOK_RETRY_INITIAL_MS,
     workerMetricsAddress: e.HINDSIGHT_WORKER_METRICS_ADDRESS,
+    retention: {
+      operationRetentionMs: e.HINDSIGHT_OPERATION_RETENTION,
+      cleanupIntervalMs: e.HINDSIGHT_OPERATION_CLEANUP_INTERVAL_MS,
+    },
     models: modelsConfig(e),
     databaseUrl: e.DATABASE_URL,
     embeddedPostgresPort: e.HINDSIGHT_POSTGRES_PORT,

@@ -1,3 +1,5 @@
+import { retentionWords } from './retention-period.js';
+
 /**
  * Failures a caller can act on; the API maps each to one HTTP status and a stable code. (Not to be confused
  * with `ServiceError` from @temporalio/client, which means Temporal's server could not be reached.)
@@ -16,6 +18,14 @@ export class ApiError extends Error {
 
 export const invalid = (message: string) => new ApiError(400, 'invalid_request', message);
 export const notFound = (message: string) => new ApiError(404, 'not_found', message);
+/** An operation whose record the retention sweep removed (src/store/retention.ts). */
+export const operationExpired = (operationId: string, retentionMs: number) =>
+  new ApiError(
+    404,
+    'operation_expired',
+    `operation ${operationId} expired after the retention period of ${retentionWords(retentionMs)} and its ` +
+      'record was removed',
+  );
 export const conflict = (message: string) => new ApiError(409, 'conflict', message);
 export const tooLarge = (message: string) => new ApiError(413, 'payload_too_large', message);
 export const unsupportedType = (message: string) => new ApiError(415, 'unsupported_media_type', message);

@@ -15,6 +15,7 @@ import { type Database, openDatabase } from './store/db.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
+import { startRetentionSweeper } from './temporal/retention-sweeper.js';
 import { installSdkRuntime } from './temporal/sdk-runtime.js';
 import { requireSearchAttributes } from './temporal/search-attributes.js';
 import { TrackedCalls } from './temporal/tracked-calls.js';
@@ -96,6 +97,8 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
           port: config.temporal.devServerPort,
           uiPort: config.temporal.uiPort,
           namespace: config.temporal.namespace,
+          // Histories are kept at least as long as the operation rows (off: the dev server's own day).
+          retentionMs: config.retention.operationRetentionMs ?? undefined,
           cliPath: config.temporal.cliPath,
           logger,
         })
@@ -171,6 +174,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
         await created.connection.close();
       });
       running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
+      // Stopped before the store closes (stops run in reverse order).
+      const sweeper = startRetentionSweeper(db, config.retention, logger);
+      stops.push(() => sweeper.stop());
       logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
       checkpoint();
     }

@@ -140,6 +140,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   503: 'A backing service is unavailable; retry shortly (`unavailable`)',
 };
 
+/** An operation's id answers 404 when it is unknown, and with its own code once its record has expired. */
+const OPERATION_404: ResponseDoc = {
+  description:
+    'No such operation in this bank (`not_found`), or it ended longer ago than HINDSIGHT_OPERATION_RETENTION ' +
+    '(30 days by default) and its record was removed (`operation_expired`, the message names the period)',
+  schema: errorSchema,
+};
+
 function errors(...statuses: number[]): Record<number, ResponseDoc> {
   return Object.fromEntries(
     [...statuses, 401, 403, 503].map((status) => [
@@ -216,6 +224,7 @@ export const ROUTES: RouteDoc[] = [
         },
       },
       ...errors(400, 404),
+      404: OPERATION_404,
       429: {
         description:
           'This API key (or client address, without keys) already holds HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT ' +
@@ -246,6 +255,7 @@ export const ROUTES: RouteDoc[] = [
       200: json('The cancelled operation', operationSchema),
       202: json('The operation, still stopping', operationSchema),
       ...errors(400, 404, 409),
+      404: OPERATION_404,
     },
   },
   {

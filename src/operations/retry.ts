@@ -1,6 +1,6 @@
 import { operationWorkflowId } from '../../workflows/definitions.js';
 import { newOperationId } from '../domain/ids.js';
-import { conflict, invalid, notFound } from '../errors.js';
+import { conflict, invalid, notFound, operationExpired } from '../errors.js';
 import { assertBankTakesWork } from '../store/bank-state.js';
 import type { Sql } from '../store/db.js';
 import {
@@ -12,6 +12,7 @@ import {
   type OperationRow,
 } from '../store/operations.js';
 import { countFailedItems, moveFailedItems } from '../store/retain-items.js';
+import { getExpiredOperation } from '../store/retention.js';
 import { isTerminal } from './types.js';
 
 function failedCount(result: unknown): number {
@@ -28,7 +29,11 @@ function failedCount(result: unknown): number {
 export async function createRetry(tx: Sql, bankId: string, operationId: string): Promise<OperationRow> {
   await assertBankTakesWork(tx, bankId);
   const original = await lockOperationInBank(tx, bankId, operationId);
-  if (!original) throw notFound(`operation ${operationId} not found in bank ${bankId}`);
+  if (!original) {
+    const expired = await getExpiredOperation(tx, bankId, operationId);
+    if (expired) throw operationExpired(operationId, expired.retention_ms);
+    throw notFound(`operation ${operationId} not found in bank ${bankId}`);
+  }
   if (original.type !== 'batch_retain') {
     throw invalid(
       `operation ${operationId} is a ${original.type}: only batch_retain operations have failed items to ` +

@@ -2,7 +2,7 @@ import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { bankQueueWorkflowId, operationWorkflowId, releaseSignal } from '../../workflows/definitions.js';
 import type { Config } from '../config.js';
 import { callerOperationKey, newOperationId } from '../domain/ids.js';
-import { conflict, notFound } from '../errors.js';
+import { conflict, notFound, operationExpired } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { assertBankTakesWork, bankDeleteState, markBankDeleting } from '../store/bank-state.js';
 import type { Database } from '../store/db.js';
@@ -24,6 +24,7 @@ import {
   toView,
 } from '../store/operations.js';
 import { type RetainItem, stageItems } from '../store/retain-items.js';
+import { getExpiredOperation } from '../store/retention.js';
 import type { TrackedCalls } from '../temporal/tracked-calls.js';
 import { annotateSpan } from '../tracing/index.js';
 import { joinBankQueue } from './bank-queue.js';
@@ -294,8 +295,10 @@ export class OperationService {
 
   private async rowInBank(bankId: string, operationId: string): Promise<OperationRow> {
     const row = await getOperationInBank(this.db, bankId, operationId);
-    if (!row) throw notFound(`operation ${operationId} not found in bank ${bankId}`);
-    return row;
+    if (row) return row;
+    const expired = await getExpiredOperation(this.db, bankId, operationId);
+    if (expired) throw operationExpired(operationId, expired.retention_ms);
+    throw notFound(`operation ${operationId} not found in bank ${bankId}`);
   }
 
   /**

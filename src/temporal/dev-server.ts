@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import type { Logger } from '../logger.js';
 import { killGroup, outputTail, spawnSupervised, stopSupervised } from '../process/supervised-child.js';
 import { MISSING_CLI_HELP, resolveTemporalCli } from './cli-path.js';
@@ -15,6 +16,11 @@ export interface DevServerOptions {
   uiPort: number | undefined;
   namespace: string;
   cliPath: string | undefined;
+  /**
+   * How long the namespace keeps closed workflows' histories; set, it is raised to at least this (at least a
+   * day, Temporal's minimum), so histories outlive the operation rows they belong to. Undefined: as created.
+   */
+  retentionMs?: number | undefined;
   /** `KEY=JSON` pairs, e.g. lowered history limits in tests. */
   dynamicConfig?: Record<string, unknown>;
   logger: Logger;
@@ -59,6 +65,24 @@ async function waitUntilServing(address: string, child: ChildProcess, output: ()
   }
 }
 
+const DAY_MS = 86_400_000;
+
+/**
+ * The dev server creates its namespace with a retention of its own (a day); this sets the one that agrees
+ * with HINDSIGHT_OPERATION_RETENTION, so the Temporal UI still shows the history of an operation the API shows.
+ */
+async function keepHistories(address: string, namespace: string, retentionMs: number): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.updateNamespace({
+      namespace,
+      config: { workflowExecutionRetentionTtl: msToTs(Math.max(DAY_MS, retentionMs)) },
+    });
+  } finally {
+    await connection.close();
+  }
+}
+
 /** Starts the real `temporal server start-dev` binary and resolves once it answers gRPC calls. */
 export async function startDevServer(options: DevServerOptions): Promise<DevServer> {
   const cli = resolveTemporalCli(options.cliPath);
@@ -69,6 +93,8 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
   const address = `127.0.0.1:${options.port}`;
   try {
     await waitUntilServing(address, child, output);
+    if (options.retentionMs !== undefined)
+      await keepHistories(address, options.namespace, options.retentionMs);
   } catch (error) {
     killGroup(child);
     throw error;
@@ -85,8 +111,9 @@ export async function startDevServer(options: DevServerOptions): Promise<DevServ
 async function startDownloadedDevServer(options: DevServerOptions): Promise<DevServer> {
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   options.logger.warn('No local Temporal CLI; trying the SDK download');
+  let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
   try {
-    const env = await TestWorkflowEnvironment.createLocal({
+    env = await TestWorkflowEnvironment.createLocal({
       server: {
         ip: '127.0.0.1',
         port: options.port,
@@ -98,12 +125,20 @@ async function startDownloadedDevServer(options: DevServerOptions): Promise<DevS
         extraArgs: ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'],
       },
     });
-    return {
-      address: `127.0.0.1:${options.port}`,
-      uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
-      stop: () => env.teardown(),
-    };
   } catch (error) {
     throw new Error(`${MISSING_CLI_HELP} (SDK download failed: ${error})`);
   }
+  const address = `127.0.0.1:${options.port}`;
+  try {
+    if (options.retentionMs !== undefined)
+      await keepHistories(address, options.namespace, options.retentionMs);
+  } catch (error) {
+    await env.teardown();
+    throw error;
+  }
+  return {
+    address,
+    uiUrl: options.uiPort ? `http://127.0.0.1:${options.uiPort}` : undefined,
+    stop: () => env.teardown(),
+  };
 }

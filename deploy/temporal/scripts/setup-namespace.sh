@@ -8,7 +8,8 @@ set -eu
 : "${TEMPORAL_ADDRESS:?TEMPORAL_ADDRESS is required (host:port)}"
 : "${TEMPORAL_NAMESPACE:?TEMPORAL_NAMESPACE is required}"
 : "${SEARCH_ATTRIBUTES:?SEARCH_ATTRIBUTES is required (space-separated Name=Type pairs)}"
-RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-72h}
+# 720h (30 days): as long as the service keeps ended operations (HINDSIGHT_OPERATION_RETENTION's default).
+RETENTION=${TEMPORAL_NAMESPACE_RETENTION:-720h}
 MAX_ATTEMPTS=${SETUP_MAX_ATTEMPTS:-60}
 SLEEP_SECONDS=${SETUP_SLEEP_SECONDS:-2}
 
@@ -28,11 +29,16 @@ retry() {
   done
 }
 
+# An existing namespace gets the retention too, so a changed TEMPORAL_NAMESPACE_RETENTION applies on restart.
 ensure_namespace() {
-  temporal operator namespace describe --namespace "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" \
-    >/dev/null 2>&1 ||
+  if temporal operator namespace describe --namespace "$TEMPORAL_NAMESPACE" --address "$TEMPORAL_ADDRESS" \
+    >/dev/null 2>&1; then
+    temporal operator namespace update --namespace "$TEMPORAL_NAMESPACE" --retention "$RETENTION" \
+      --address "$TEMPORAL_ADDRESS"
+  else
     temporal operator namespace create --namespace "$TEMPORAL_NAMESPACE" --retention "$RETENTION" \
       --address "$TEMPORAL_ADDRESS"
+  fi
 }
 
 create_search_attributes() {
