@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,7 +7,7 @@ import { BadRequestError, HindsightClient } from '../clients/typescript/src/inde
 import { runCli } from './cli/run-cli.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from './support/fake-model-provider.js';
 import { documents, http, operationPath, waitFor, waitForOperation } from './support/http.js';
-import { pythonEnv } from './support/python.js';
+import { pythonEnv, runPython } from './support/python.js';
 import { startService, type TestService, uniqueBank } from './support/service.js';
 import { startReceiver } from './webhooks/receiver.js';
 
@@ -296,17 +295,7 @@ describe('operation metadata', () => {
   it('works from the Python client (its test_operation_metadata against this service)', async () => {
     const cwd = fileURLToPath(new URL('../clients/python', import.meta.url));
     const args = ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests/test_api.py', '-k', 'metadata'];
-    const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn('python3', args, { cwd, env: pythonEnv({ HINDSIGHT_API_URL: svc.url }) });
-      let output = '';
-      child.stdout.on('data', (d) => {
-        output += d;
-      });
-      child.stderr.on('data', (d) => {
-        output += d;
-      });
-      child.on('close', (c) => resolve({ code: c, output }));
-    });
+    const { code, output } = await runPython(args, { cwd, env: pythonEnv({ HINDSIGHT_API_URL: svc.url }) });
     expect(output).toMatch(/1 passed/);
     expect(code, output).toBe(0);
   }, 120_000);

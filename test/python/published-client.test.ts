@@ -1,7 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { publishedClientTable } from '../client/published-table.js';
+import { runPython } from '../support/python.js';
 import { startService, type TestService } from '../support/service.js';
 
 // The published Python client, installed pinned (with its dependencies) into a folder of its own under
@@ -23,24 +24,14 @@ afterAll(async () => {
 });
 
 it(`gives the published Python client ${PUBLISHED} what the table says for every method`, async () => {
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    // Only the published package on the path: this repository's own client has the same module name.
-    const env = {
-      ...process.env,
-      PYTHONPATH: target,
-      PYTHONDONTWRITEBYTECODE: '1',
-      HINDSIGHT_API_URL: svc.url,
-    };
-    const child = spawn('python3', [suite], { env });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('close', (c) => resolve({ code: c, output }));
-  });
+  // Only the published package on the path: this repository's own client has the same module name.
+  const env = {
+    ...process.env,
+    PYTHONPATH: target,
+    PYTHONDONTWRITEBYTECODE: '1',
+    HINDSIGHT_API_URL: svc.url,
+  };
+  const { code, output } = await runPython([suite], { env });
   if (code !== 0) console.error(output);
   expect(output).not.toMatch(/^FAIL /m);
   expect(code).toBe(0);

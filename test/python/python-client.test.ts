@@ -1,7 +1,6 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { pythonEnv } from '../support/python.js';
+import { pythonEnv, runPython } from '../support/python.js';
 import { startService, type TestService } from '../support/service.js';
 
 const clientDir = fileURLToPath(new URL('../../clients/python', import.meta.url));
@@ -19,19 +18,9 @@ afterAll(async () => {
 
 /** The Python client's own pytest suite (every Python example of the seed document) against the real service. */
 it('passes the Python client suite against the running service', async () => {
-  const { code, output } = await new Promise<{ code: number | null; output: string }>((resolve) => {
-    const child = spawn('python3', ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
-      cwd: clientDir,
-      env: pythonEnv({ HINDSIGHT_API_URL: svc.url }),
-    });
-    let output = '';
-    child.stdout.on('data', (d) => {
-      output += d;
-    });
-    child.stderr.on('data', (d) => {
-      output += d;
-    });
-    child.on('close', (c) => resolve({ code: c, output }));
+  const { code, output } = await runPython(['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'tests'], {
+    cwd: clientDir,
+    env: pythonEnv({ HINDSIGHT_API_URL: svc.url }),
   });
   if (code !== 0) console.error(output);
   expect(output).toMatch(/\d+ passed/);
