@@ -1,17 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
+import { installPublishedClient, PUBLISHED } from './published-package.js';
 import { type PublishedRow, publishedClientTable } from './published-table.js';
 
 // Every method of the published TypeScript client, installed from the registry as a user would (pinned),
 // against a live service over real HTTP. What each call must do is what docs/API.md's table says: `served`
 // methods answer what the client parses with the fields a user reads right, `501` ones fail with 501.
-
-const PUBLISHED = '@vectorize-io/hindsight-client@0.9.1';
 
 type Any = any;
 let api: TestService;
@@ -22,14 +16,7 @@ let bank: string;
 let memoryIds: string[] = [];
 
 beforeAll(async () => {
-  const project = mkdtempSync(join(tmpdir(), 'published-ts-'));
-  execFileSync('npm', ['init', '-y'], { cwd: project, stdio: 'ignore' });
-  execFileSync('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', '--silent', PUBLISHED], {
-    cwd: project,
-    stdio: 'inherit',
-  });
-  const entry = join(project, 'node_modules/@vectorize-io/hindsight-client/dist/index.mjs');
-  published = await import(pathToFileURL(entry).href);
+  published = await installPublishedClient();
   api = await startService({ worker: false });
   client = new published.HindsightClient({ baseUrl: api.url });
   raw = published.createClient(published.createConfig({ baseUrl: api.url }));
