@@ -47,6 +47,16 @@ describe('retries', () => {
     expect(server.requests).toHaveLength(2);
   });
 
+  it('asks once when the answer is 501: a feature not served stays so', async () => {
+    server = await localServer((_req, res) =>
+      sendJson(res, 501, errorBody('not_implemented', 'no provider')),
+    );
+    const client = new HindsightClient({ baseUrl: server.url, maxRetries: 3, retryDelayMs: 10 });
+    const error = await client.getOperation({ bankId: 'b', operationId: 'o' }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ name: 'ServerError', status: 501 });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('honours Retry-After', async () => {
     server = await localServer((_req, res, index) => {
       if (index === 0) sendJson(res, 503, errorBody('unavailable', 'busy'), { 'retry-after': '0' });

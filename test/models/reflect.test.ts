@@ -1,7 +1,10 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HindsightClient } from '../../clients/typescript/src/index.js';
 import { reflectAnswerSchema } from '../../src/api/routes/reflect.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from '../support/fake-model-provider.js';
 import { http, waitForOperation } from '../support/http.js';
+import { pythonEnv, runPython } from '../support/python.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 // Reflect with a chat model: recall, then one model call through the model task queue and its quotas, as a
@@ -164,5 +167,43 @@ describe('reflect without a model provider', () => {
     expect(res.body.text).toBeUndefined();
     expect(res.body.error.message).toContain('HINDSIGHT_API_LLM_PROVIDER');
     expect(res.body.error.message).toContain('memories/recall');
+  });
+});
+
+describe("the project's clients", () => {
+  it('reflect from TypeScript: the answer camel-cased, and 501 without a provider', async () => {
+    const bank = uniqueBank('reflect-ts');
+    const ids = await retain(bank, ['Alice flew to Lima in 2019.']);
+    const answer = await new HindsightClient({ baseUrl: svc.url }).reflect({
+      bankId: bank,
+      query: 'Where did Alice fly?',
+    });
+    expect(answer.text.length).toBeGreaterThan(0);
+    expect(answer.basedOn.memories.map((m) => m.id)).toContain(ids.get('Alice flew to Lima in 2019.'));
+    const refused = new HindsightClient({ baseUrl: bare.url, maxRetries: 3 }).reflect({
+      bankId: bank,
+      query: 'Where?',
+    });
+    await expect(refused).rejects.toMatchObject({ name: 'ServerError', status: 501 });
+  });
+
+  it('reflect from Python: the answer as the server sends it', async () => {
+    const bank = uniqueBank('reflect-py');
+    const ids = await retain(bank, ['Bob baked bread in Oslo.']);
+    const script = [
+      'import json, os',
+      'from hindsight_client import Hindsight',
+      'hs = Hindsight(os.environ["HINDSIGHT_API_URL"])',
+      `print(json.dumps(hs.reflect(${JSON.stringify(bank)}, "Who baked bread?", context="kitchen notes")))`,
+    ].join('\n');
+    const { code, output } = await runPython(['-c', script], {
+      cwd: fileURLToPath(new URL('../../clients/python', import.meta.url)),
+      env: pythonEnv({ HINDSIGHT_API_URL: svc.url }),
+    });
+    expect(code, output).toBe(0);
+    const answer = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(answer.based_on.memories.map((m: { id: string }) => m.id)).toContain(
+      ids.get('Bob baked bread in Oslo.'),
+    );
   });
 });

@@ -255,7 +255,8 @@ class Hindsight:
                 finally:
                     exc.close()
                 error = error_from_response(exc.code, raw, exc.headers, method=method, url=url)
-                retryable = exc.code == 429 or exc.code >= 500
+                # 501: a feature the server does not serve; asking again cannot change that.
+                retryable = exc.code == 429 or (exc.code >= 500 and exc.code != 501)
                 if may_retry and retryable and attempt < self.max_retries:
                     time.sleep(self._backoff(attempt, error.retry_after))
                     attempt += 1
@@ -596,6 +597,23 @@ class Hindsight:
             body["limit"] = limit
         # Recall only reads, so a retry cannot duplicate anything.
         return self._request("POST", self._bank_path(bank_id, "memories", "recall"), body=body, retry=True)
+
+    def reflect(
+        self,
+        bank_id: str,
+        query: str,
+        context: Optional[str] = None,
+        budget: Optional[str] = None,
+    ) -> dict[str, Any]:
+        """``{"text", "based_on": {"memories": [...]}, "usage"}``: the server's chat model answers from the bank's
+        memories and cites them. A server without a model provider answers 501 saying so."""
+        body: dict[str, Any] = {"query": query}
+        if context is not None:
+            body["context"] = context
+        if budget is not None:
+            body["budget"] = budget
+        # Reflect stores nothing, so asking again cannot duplicate anything.
+        return self._request("POST", self._bank_path(bank_id, "reflect"), body=body, retry=True)
 
     # -------------------------------------------------------------- entities
 

@@ -371,6 +371,15 @@ def test_max_retries_is_configurable(fake_server):
     assert len(fake_server.requests) == 1
 
 
+def test_501_is_asked_once(hs, fake_server):
+    # A feature the server does not serve stays unserved: retrying cannot help.
+    fake_server.error(501, "not_implemented", "reflect needs a chat model provider")
+    with pytest.raises(ServerError) as info:
+        hs.reflect("bank-1", "Where?")
+    assert info.value.status == 501
+    assert len(fake_server.requests) == 1
+
+
 def test_429_honours_retry_after(hs, fake_server):
     fake_server.error(429, "rate_limited", "slow down", headers={"Retry-After": "0.3"})
     fake_server.reply(200, operation())

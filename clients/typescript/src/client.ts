@@ -33,8 +33,10 @@ import {
   operationListSchema,
   operationSchema,
   type RecallResult,
+  type ReflectAnswer,
   type RetainResult,
   recallResultSchema,
+  reflectAnswerSchema,
   retainResultSchema,
   retryResultSchema,
   type Webhook,
@@ -165,6 +167,14 @@ export interface MemoryParams extends BankParams {
 export interface RecallParams extends BankParams {
   query: string;
   limit?: number;
+}
+
+export interface ReflectParams extends BankParams {
+  query: string;
+  /** More about the question, given to the model beside it. */
+  context?: string;
+  /** How many memories the answer may rest on: low 10, mid 25, high 50. */
+  budget?: 'low' | 'mid' | 'high';
 }
 
 export interface ListEntitiesParams extends BankParams {
@@ -552,6 +562,21 @@ export class HindsightClient {
       body: { query: params.query, limit: params.limit },
       signal: params.signal,
       // Recall only reads.
+      idempotent: true,
+    });
+  }
+
+  /**
+   * An answer written by the server's chat model from the bank's memories, citing them. A server without a
+   * model provider answers a ServerError with status 501 saying so; recall gives the memories themselves.
+   */
+  async reflect(params: ReflectParams): Promise<ReflectAnswer> {
+    return this.call(reflectAnswerSchema, {
+      method: 'POST',
+      path: `${bankPath(params.bankId)}/reflect`,
+      body: { query: params.query, context: params.context, budget: params.budget },
+      signal: params.signal,
+      // Reflect stores nothing: asking again writes nothing twice.
       idempotent: true,
     });
   }

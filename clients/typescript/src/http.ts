@@ -96,7 +96,8 @@ export class Transport {
       }
 
       const apiError = await readApiError(response, options.method, url);
-      const retryable = apiError.status === 429 || apiError.status >= 500;
+      // 501: a feature the server does not serve; asking again cannot change that.
+      const retryable = apiError.status === 429 || (apiError.status >= 500 && apiError.status !== 501);
       if (retryable && attempt < maxRetries) {
         await sleep(apiError.retryAfterMs ?? this.backoff(attempt), options.signal);
         continue;

@@ -144,6 +144,15 @@ export const recallResultSchema = z.object({
   results: z.array(memorySchema.extend({ score: z.number() })),
 });
 
+/** A reflect answer: the model's text and the memories it was given (which the text cites by id). */
+export const reflectAnswerSchema = z.object({
+  text: z.string(),
+  basedOn: z.object({
+    memories: z.array(z.looseObject({ id: z.string(), text: z.string() })),
+  }),
+  usage: z.object({ inputTokens: z.number(), outputTokens: z.number(), totalTokens: z.number() }).nullable(),
+});
+
 export const observationSchema = z.object({
   text: z.string(),
   memoryIds: z.array(z.string()),
@@ -235,6 +244,7 @@ export type Memory = z.infer<typeof memorySchema>;
 export type MemoryList = z.infer<typeof memoryListSchema>;
 export type MemoryLinks = z.infer<typeof memoryLinksSchema>;
 export type RecallResult = z.infer<typeof recallResultSchema>;
+export type ReflectAnswer = z.infer<typeof reflectAnswerSchema>;
 export type Entity = z.infer<typeof entitySchema>;
 export type EntityList = z.infer<typeof entityListSchema>;
 export type Webhook = z.infer<typeof webhookSchema>;
