@@ -1,5 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HindsightClient } from '../../clients/typescript/src/index.js';
 import { http, waitForOperation } from '../support/http.js';
+import { pythonEnv, runPython } from '../support/python.js';
 import { startService, type TestService, uniqueBank } from '../support/service.js';
 
 // Hindsight's upload route, over real HTTP with real multipart bodies: text files become one batch_retain.
@@ -95,5 +98,33 @@ describe('POST /files/retain', () => {
     const res = await upload(bank, [latin1]);
     expect(res.status).toBe(400);
     expect(res.body.error.message).toContain('cafe.txt is not valid UTF-8 text');
+  });
+
+  it('uploads from both clients, each file a document under the id it is given', async () => {
+    const bank = uniqueBank('files');
+    const client = new HindsightClient({ baseUrl: svc.url });
+    const { operationIds } = await client.retainFiles({
+      bankId: bank,
+      files: [{ name: 'trip.md', content: 'Cy drove to Porto.', documentId: 'porto', tags: ['travel'] }],
+    });
+    expect(operationIds).toHaveLength(1);
+    const script = [
+      'import json, os',
+      'from hindsight_client import Hindsight',
+      'hs = Hindsight(os.environ["HINDSIGHT_API_URL"])',
+      `print(json.dumps(hs.retain_files(${JSON.stringify(bank)}, [("notes.txt", "Di swam at Nice.")], [{"document_id": "nice"}])))`,
+    ].join('\n');
+    const { code, output } = await runPython(['-c', script], {
+      cwd: fileURLToPath(new URL('../../clients/python', import.meta.url)),
+      env: pythonEnv({ HINDSIGHT_API_URL: svc.url }),
+    });
+    expect(code, output).toBe(0);
+    const fromPython = JSON.parse(output.trim().split('\n').at(-1)!);
+    for (const id of [...operationIds, ...fromPython.operation_ids]) {
+      expect((await waitForOperation(svc.url, bank, id)).operation.status).toBe('completed');
+    }
+    const docs = await http(svc.url, 'GET', `${bankPath(bank)}/documents`);
+    expect(docs.body.items.map((d: any) => d.id).sort()).toEqual(['nice', 'porto']);
+    expect((await http(svc.url, 'GET', `${bankPath(bank)}/documents/porto`)).body.tags).toEqual(['travel']);
   });
 });

@@ -4,6 +4,7 @@ import datetime as _dt
 import http.client
 import ipaddress
 import json
+import mimetypes
 import os
 import random
 import socket
@@ -11,6 +12,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Callable, Optional, Union
 
@@ -231,6 +233,7 @@ class Hindsight:
         *,
         query: Optional[Mapping[str, Any]] = None,
         body: Any = _NO_BODY,
+        form: Optional[tuple[bytes, str]] = None,
         retry: Optional[bool] = None,
     ) -> Any:
         url = self._url(path, query)
@@ -239,6 +242,8 @@ class Hindsight:
         if body is not _NO_BODY:
             data = json.dumps(body, default=_json_default).encode("utf-8")
             headers["Content-Type"] = "application/json"
+        if form is not None:
+            data, headers["Content-Type"] = form
         may_retry = method in _IDEMPOTENT_METHODS if retry is None else retry
         attempt = 0
         while True:
@@ -388,6 +393,44 @@ class Hindsight:
             {"items": items, "async": True},
             operation_id,
             metadata,
+        )
+
+    def retain_files(
+        self,
+        bank_id: str,
+        files: Iterable[Union[str, os.PathLike, tuple[str, Union[str, bytes]]]],
+        files_metadata: Optional[list[Mapping[str, Any]]] = None,
+    ) -> dict[str, Any]:
+        """Upload text files (paths, or ``(name, text)`` pairs): each is one document of a single
+        ``batch_retain``, answered at once as ``{"operation_ids": [id]}``. ``files_metadata`` gives each file,
+        in order, its ``document_id`` (default: the file name), ``context``, ``tags`` or ``metadata``. Not
+        retried: a second upload would retain the files twice."""
+        boundary = f"hindsight-{uuid.uuid4().hex}"
+        parts: list[bytes] = []
+        for file in files:
+            if isinstance(file, tuple):
+                name, content = file
+                data = content.encode("utf-8") if isinstance(content, str) else content
+            else:
+                name = os.path.basename(os.fspath(file))
+                with open(file, "rb") as f:
+                    data = f.read()
+            kind = mimetypes.guess_type(name)[0] or "text/plain"
+            quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="files"; filename="{quoted}"\r\n'
+                f"Content-Type: {kind}\r\n\r\n".encode() + data + b"\r\n"
+            )
+        request = json.dumps({"files_metadata": [dict(m) for m in files_metadata or []]})
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="request"\r\n\r\n{request}\r\n'.encode()
+        )
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+        return self._request(
+            "POST",
+            self._bank_path(bank_id, "files", "retain"),
+            form=(body, f"multipart/form-data; boundary={boundary}"),
+            retry=False,
         )
 
     # ------------------------------------------------------------ operations

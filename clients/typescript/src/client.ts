@@ -18,6 +18,7 @@ import {
   type EntityList,
   entityListSchema,
   entitySchema,
+  fileRetainAnswerSchema,
   type Health,
   healthSchema,
   isTerminalStatus,
@@ -167,6 +168,22 @@ export interface MemoryParams extends BankParams {
 export interface RecallParams extends BankParams {
   query: string;
   limit?: number;
+}
+
+/** One text file of an upload: its name (the document id unless `documentId` is given) and its text. */
+export interface UploadFile {
+  name: string;
+  content: string | Blob;
+  /** Defaults to text/plain. */
+  type?: string;
+  documentId?: string;
+  context?: string;
+  tags?: string[];
+  metadata?: Record<string, string>;
+}
+
+export interface RetainFilesParams extends BankParams {
+  files: UploadFile[];
 }
 
 export interface ReflectParams extends BankParams {
@@ -567,6 +584,28 @@ export class HindsightClient {
   }
 
   /**
+   * Uploads text files (POST /files/retain): each becomes one document of a single batch_retain, whose id
+   * comes back; watch it with waitForOperation. Not retried: a second upload would retain them twice.
+   */
+  async retainFiles(params: RetainFilesParams): Promise<{ operationIds: string[] }> {
+    const form = new FormData();
+    for (const file of params.files) {
+      form.append('files', new Blob([file.content], { type: file.type ?? 'text/plain' }), file.name);
+    }
+    const filesMetadata = params.files.map((f) =>
+      dropUndefined({ document_id: f.documentId, context: f.context, tags: f.tags, metadata: f.metadata }),
+    );
+    form.append('request', JSON.stringify({ files_metadata: filesMetadata }));
+    return this.call(fileRetainAnswerSchema, {
+      method: 'POST',
+      path: `${bankPath(params.bankId)}/files/retain`,
+      body: form,
+      signal: params.signal,
+      idempotent: false,
+    });
+  }
+
+  /**
    * An answer written by the server's chat model from the bank's memories, citing them. A server without a
    * model provider answers a ServerError with status 501 saying so; recall gives the memories themselves.
    */
@@ -840,7 +879,8 @@ function metadataQuery(metadata: OperationMetadata | undefined): Record<string, 
 }
 
 function dropUndefined(body: unknown): unknown {
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  if (body === null || typeof body !== 'object' || Array.isArray(body) || body instanceof FormData)
+    return body;
   return Object.fromEntries(Object.entries(body).filter(([, value]) => value !== undefined));
 }
 

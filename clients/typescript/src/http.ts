@@ -8,7 +8,7 @@ export interface SendOptions<T> {
   /** Path below the base URL, starting with '/'. */
   path: string;
   query?: Record<string, QueryValue> | undefined;
-  /** Sent as JSON when defined. */
+  /** Sent as JSON when defined, or as multipart/form-data when a FormData. */
   body?: unknown;
   headers?: Record<string, string> | undefined;
   signal?: AbortSignal | undefined;
@@ -57,9 +57,11 @@ export class Transport {
   async send<T>(options: SendOptions<T>): Promise<T> {
     const url = this.url(options.path, options.query);
     const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
-    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    // A FormData body goes as multipart/form-data, with the boundary fetch writes into its content type.
+    const form = options.body instanceof FormData ? options.body : undefined;
+    if (options.body !== undefined && !form) headers['content-type'] = 'application/json';
     if (this.apiKey) headers.authorization = `Bearer ${this.apiKey}`;
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const body = form ?? (options.body === undefined ? undefined : JSON.stringify(options.body));
     const maxRetries = options.idempotent ? (options.maxRetries ?? this.maxRetries) : 0;
 
     for (let attempt = 0; ; attempt++) {

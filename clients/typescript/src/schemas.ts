@@ -144,6 +144,9 @@ export const recallResultSchema = z.object({
   results: z.array(memorySchema.extend({ score: z.number() })),
 });
 
+/** The answer to an upload: the one batch_retain that retains its files. */
+export const fileRetainAnswerSchema = z.object({ operationIds: z.array(z.string()) });
+
 /** A reflect answer: the model's text and the memories it was given (which the text cites by id). */
 export const reflectAnswerSchema = z.object({
   text: z.string(),
