@@ -5,14 +5,8 @@
  *
  *   npx tsx bench/operation-list.ts
  */
-import { loadConfig } from '../src/config.js';
-import { createLogger } from '../src/logger.js';
-import { startRuntime } from '../src/runtime.js';
 import { openDatabase, type Sql } from '../src/store/db.js';
-import { startDevServer } from '../src/temporal/dev-server.js';
-import { freePort } from '../test/support/ports.js';
-import { createDatabase } from '../test/support/postgres-admin.js';
-import { PostgresServer } from '../test/support/postgres-server.js';
+import { startInProcessService } from './in-process.js';
 import { percentile } from './measure.js';
 
 const BANK = 'bench-listed';
@@ -50,45 +44,30 @@ const t0 = performance.now();
 const step = (what: string) => console.error(`${((performance.now() - t0) / 1000).toFixed(1)} s: ${what}`);
 
 async function main() {
-  const postgres = await PostgresServer.start(await freePort());
-  const dev = await startDevServer({
-    dbFilename: undefined,
-    port: await freePort(),
-    uiPort: undefined,
-    namespace: 'default',
-    cliPath: undefined,
-    logger: createLogger('silent'),
+  const service = await startInProcessService({
+    database: 'bench_operation_list',
+    worker: false,
+    env: { HINDSIGHT_OPERATION_RETENTION: 'off' },
   });
-  const databaseUrl = await createDatabase(postgres.url, 'bench_operation_list');
-  const config = loadConfig({
-    HINDSIGHT_PORT: '0',
-    HINDSIGHT_LOG_LEVEL: 'silent',
-    DATABASE_URL: databaseUrl,
-    TEMPORAL_ADDRESS: dev.address,
-    HINDSIGHT_OPERATION_RETENTION: 'off',
-  });
-  const runtime = await startRuntime(config, { api: true, worker: false, logger: createLogger('silent') });
   step('service started');
-  const db = openDatabase(databaseUrl);
+  const db = openDatabase(service.databaseUrl);
   const rows: string[] = [];
   try {
     await db.query(`INSERT INTO banks (id) VALUES ('${BANK}')`);
     await insertEnded(db, 0, 1_000, 0);
-    const small = await listLatency(runtime.url!);
+    const small = await listLatency(service.url);
     step('listed with 1,000');
     rows.push(`| 1,000 | 1,000 | ${small.p50.toFixed(1)} ms | ${small.p95.toFixed(1)} ms |`);
     await insertEnded(db, 1_000, 1_000_000, 1_000);
     step('inserted 1,000,000');
-    const large = await listLatency(runtime.url!);
+    const large = await listLatency(service.url);
     rows.push(`| 1,000,000 | 1,000 | ${large.p50.toFixed(1)} ms | ${large.p95.toFixed(1)} ms |`);
   } finally {
     console.log('| ended operations in the store | in the listed bank | list p50 | list p95 |');
     console.log('| --- | --- | --- | --- |');
     for (const row of rows) console.log(row);
     await db.close();
-    await runtime.stop();
-    await dev.stop();
-    await postgres.remove();
+    await service.stop();
   }
 }
 
