@@ -22,7 +22,8 @@ const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice
 interface Timed {
   ms: number;
   docsPerSecond: number;
-  /** Per waiter: ms from completed_at to its answer. */
+  /** Per waiter: ms from completed_at to its answer's headers (which say it ended), and to its whole body. */
+  heardDelays: number[];
   delays: number[];
   refused: number;
 }
@@ -31,12 +32,17 @@ interface Timed {
 let broken = 0;
 
 /** One waiter: waits until the answer says the operation ended, and notes when that answer arrived. */
-async function waiter(url: string, path: string): Promise<{ at: number; completedAt: number } | undefined> {
+async function waiter(
+  url: string,
+  path: string,
+): Promise<{ heardAt: number; at: number; completedAt: number } | undefined> {
   for (;;) {
     let res: Response;
     let body: any;
+    let heardAt: number;
     try {
       res = await fetch(`${url}${path}?wait=60s`);
+      heardAt = Date.now();
       body = await res.json();
     } catch {
       broken++;
@@ -45,7 +51,7 @@ async function waiter(url: string, path: string): Promise<{ at: number; complete
     const at = Date.now();
     if (res.status !== 200) return undefined;
     if (res.headers.get('operation-ended') === 'true')
-      return { at, completedAt: Date.parse(body.completed_at) };
+      return { heardAt, at, completedAt: Date.parse(body.completed_at) };
   }
 }
 
@@ -63,8 +69,14 @@ async function timedBatch(
   await cancelOpenOperations(service.url, bank);
   await sleep(500);
   const ms = Date.parse(done.completed_at) - Date.parse(done.created_at);
-  const delays = heard.flatMap((h) => (h ? [h.at - h.completedAt] : []));
-  return { ms, docsPerSecond: (BATCH_DOCS / ms) * 1000, delays, refused: heard.filter((h) => !h).length };
+  const answered = heard.flatMap((h) => (h ? [h] : []));
+  return {
+    ms,
+    docsPerSecond: (BATCH_DOCS / ms) * 1000,
+    heardDelays: answered.map((h) => h.heardAt - h.completedAt),
+    delays: answered.map((h) => h.at - h.completedAt),
+    refused: heard.length - answered.length,
+  };
 }
 
 async function main(): Promise<void> {
@@ -92,16 +104,19 @@ async function main(): Promise<void> {
     const aloneAgain = await timedBatch(service, 'bench-wait-alone-again', 5, 0);
     const loadAfter = loadAverage();
 
-    const row = (name: string, t: Timed) => {
-      const d = summarize(t.delays);
-      return [
-        name,
-        fmt.s(t.ms),
-        `${t.docsPerSecond.toFixed(0)}/s`,
-        fmt.ratio(t.docsPerSecond / ((alone.docsPerSecond + aloneAgain.docsPerSecond) / 2)),
-        d.n ? `${fmt.ms(d.p50)} / ${fmt.ms(d.p99)} / ${fmt.ms(d.max)} (${d.n}, ${t.refused} refused)` : '—',
-      ];
+    const delays = (values: number[]) => {
+      const d = summarize(values);
+      return d.n ? `${fmt.ms(d.p50)} / ${fmt.ms(d.p99)} / ${fmt.ms(d.max)} (${d.n})` : '—';
     };
+    const row = (name: string, t: Timed) => [
+      name,
+      fmt.s(t.ms),
+      `${t.docsPerSecond.toFixed(0)}/s`,
+      fmt.ratio(t.docsPerSecond / ((alone.docsPerSecond + aloneAgain.docsPerSecond) / 2)),
+      delays(t.heardDelays),
+      delays(t.delays),
+      t.delays.length || t.refused ? String(t.refused) : '—',
+    ];
     console.log(
       `\n${table(
         [
@@ -109,7 +124,9 @@ async function main(): Promise<void> {
           'time',
           'pace',
           'vs alone (mean of both)',
-          'completed_at → answer p50 / p99 / max (n)',
+          'completed_at → headers (ended) p50 / p99 / max (n)',
+          'completed_at → whole answer p50 / p99 / max',
+          'refused',
         ],
         [row('alone', alone), row(`+ ${WAITERS} waiting clients`, waited), row('alone again', aloneAgain)],
       )}\n`,

@@ -15,11 +15,9 @@ import { type Database, openDatabase } from './store/db.js';
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './store/embedded-postgres.js';
 import { migrate } from './store/migrate.js';
 import { type DevServer, startDevServer } from './temporal/dev-server.js';
-import { startRetentionSweeper } from './temporal/retention-sweeper.js';
-import { installSdkRuntime } from './temporal/sdk-runtime.js';
 import { requireSearchAttributes } from './temporal/search-attributes.js';
 import { TrackedCalls } from './temporal/tracked-calls.js';
-import { bundleWorkflows, createWorker, type WorkerGroup } from './temporal/worker.js';
+import type { WorkerGroup } from './temporal/worker.js';
 import { startTracing } from './tracing/index.js';
 import { traceDatabase } from './tracing/store.js';
 import { tracingClientInterceptors } from './tracing/temporal.js';
@@ -66,6 +64,20 @@ function refuseLegacyStore(dataDir: string): void {
   );
 }
 
+async function loadWorkerModules() {
+  const [worker, sdkRuntime, sweeper] = await Promise.all([
+    import('./temporal/worker.js'),
+    import('./temporal/sdk-runtime.js'),
+    import('./temporal/retention-sweeper.js'),
+  ]);
+  return {
+    bundleWorkflows: worker.bundleWorkflows,
+    createWorker: worker.createWorker,
+    installSdkRuntime: sdkRuntime.installSdkRuntime,
+    startRetentionSweeper: sweeper.startRetentionSweeper,
+  };
+}
+
 /** Starts the parts the process is asked to run: the API, the worker, or both (plus the embedded servers). */
 export async function startRuntime(config: Config, options: RuntimeOptions): Promise<Runtime> {
   const { logger, signal } = options;
@@ -78,7 +90,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     if (signal?.aborted) throw new StartAborted();
   };
   try {
-    installSdkRuntime(logger, options.worker ? config.workerMetricsAddress : undefined);
+    // The worker's modules (the SDK's native runtime, the bundler, the activities) load only where a worker
+    // runs: the API alone (`npm run api`) talks to Temporal through the client's own connection.
+    const workerModules = options.worker ? await loadWorkerModules() : undefined;
+    workerModules?.installSdkRuntime(logger, config.workerMetricsAddress);
     // Tracing hook: off unless OTEL_EXPORTER_OTLP_ENDPOINT is set (src/tracing).
     const tracing = startTracing(logger);
     if (tracing) stops.push(() => tracing.spanProcessor.forceFlush());
@@ -107,7 +122,9 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       ? startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPostgresPort, logger })
       : Promise.resolve(undefined);
     const bundling =
-      options.worker && !options.workflowBundle ? bundleWorkflows() : Promise.resolve(options.workflowBundle);
+      workerModules && !options.workflowBundle
+        ? workerModules.bundleWorkflows()
+        : Promise.resolve(options.workflowBundle);
     bundling.catch(() => undefined); // awaited below, unless start-up stops first
     // Servers are stopped even when start-up fails or is interrupted: wait for both to settle first.
     const [devServerResult, postgresResult] = await Promise.allSettled([devServerStart, postgresStart]);
@@ -146,10 +163,10 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
     stops.push(() => extraction.close());
 
     let worker: WorkerGroup | undefined;
-    if (options.worker) {
+    if (workerModules) {
       const workflowBundle = await bundling;
       checkpoint();
-      const created = await createWorker({
+      const created = await workerModules.createWorker({
         address,
         namespace: config.temporal.namespace,
         taskQueue: config.temporal.taskQueue,
@@ -175,7 +192,7 @@ export async function startRuntime(config: Config, options: RuntimeOptions): Pro
       });
       running.catch((err) => logger.error({ err }, 'worker stopped with an error'));
       // Stopped before the store closes (stops run in reverse order).
-      const sweeper = startRetentionSweeper(db, config.retention, logger);
+      const sweeper = workerModules.startRetentionSweeper(db, config.retention, logger);
       stops.push(() => sweeper.stop());
       logger.info({ taskQueue: config.temporal.taskQueue }, 'worker started');
       checkpoint();

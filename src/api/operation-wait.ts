@@ -3,6 +3,8 @@ import type { OperationWatches } from './operation-watch.js';
 
 export interface WaitOutcome {
   operation: OperationView;
+  /** The answer's JSON text: the very text every waiter on the same read was handed, so it is made once. */
+  json: string;
   /** Whether the operation had ended when the answer was made (false: the wait ran out first). */
   ended: boolean;
 }
@@ -27,11 +29,17 @@ export interface WaitOptions {
  */
 export function waitForOperationEnd(options: WaitOptions): Promise<WaitOutcome> {
   const { first, waitMs, signal } = options;
-  if (isTerminal(first.status)) return Promise.resolve({ operation: first, ended: true });
-  if (waitMs <= 0 || signal?.aborted) return Promise.resolve({ operation: first, ended: false });
+  const answer = (operation: OperationView, ended: boolean, json = JSON.stringify(operation)) => ({
+    operation,
+    json,
+    ended,
+  });
+  if (isTerminal(first.status)) return Promise.resolve(answer(first, true));
+  if (waitMs <= 0 || signal?.aborted) return Promise.resolve(answer(first, false));
 
   return new Promise<WaitOutcome>((resolve, reject) => {
     let latest = first;
+    let latestJson: string | undefined;
     let settled = false;
     const settle = (outcome: () => WaitOutcome | Promise<WaitOutcome>) => {
       if (settled) return;
@@ -41,15 +49,16 @@ export function waitForOperationEnd(options: WaitOptions): Promise<WaitOutcome> 
       signal?.removeEventListener('abort', onAbort);
       Promise.resolve().then(outcome).then(resolve, reject);
     };
-    const onAbort = () => settle(() => ({ operation: latest, ended: false }));
-    const timer = setTimeout(() => settle(() => ({ operation: latest, ended: false })), waitMs);
+    const onAbort = () => settle(() => answer(latest, false, latestJson));
+    const timer = setTimeout(() => settle(() => answer(latest, false, latestJson)), waitMs);
     const unsubscribe = options.watches.subscribe(options.bankId, options.operationId, (update) => {
       if ('gone' in update) {
-        settle(async () => ({ operation: await options.reload(), ended: true }));
+        settle(async () => answer(await options.reload(), true));
         return;
       }
       latest = update.operation;
-      if (isTerminal(latest.status)) settle(() => ({ operation: latest, ended: true }));
+      latestJson = update.data;
+      if (isTerminal(latest.status)) settle(() => answer(latest, true, latestJson));
     });
     signal?.addEventListener('abort', onAbort, { once: true });
   });

@@ -21,6 +21,7 @@ interface Watch {
  */
 export class OperationWatches {
   private readonly watches = new Map<string, Watch>();
+  private readonly reads = new Map<string, Promise<OperationView>>();
 
   constructor(
     private readonly load: (bankId: string, operationId: string) => Promise<OperationView>,
@@ -31,6 +32,20 @@ export class OperationWatches {
   /** Operations polled right now (for tests and metrics). */
   get size(): number {
     return this.watches.size;
+  }
+
+  /**
+   * The operation as it stands, read once for every caller asking while the read is under way: a thousand
+   * waiters arriving together cost one read, not a thousand (a 404 reaches each of them alike).
+   */
+  current(bankId: string, operationId: string): Promise<OperationView> {
+    const key = `${bankId}\u0000${operationId}`;
+    let read = this.reads.get(key);
+    if (!read) {
+      read = this.load(bankId, operationId).finally(() => this.reads.delete(key));
+      this.reads.set(key, read);
+    }
+    return read;
   }
 
   /** Calls `listener` with each new read until the returned function is called. */

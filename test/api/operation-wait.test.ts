@@ -56,6 +56,26 @@ describe('GET /operations/{id}?wait=', () => {
     expect(Math.min(...answers.map((a) => a.at)) - started).toBeGreaterThan(500);
   });
 
+  it('answers waiters in the encoding each asks for, with the same final state for all', async () => {
+    const bank = uniqueBank('wait-encodings');
+    const op = await submit(bank, 200);
+    const url = `${svc.url}${operationPath(bank, op)}?wait=60s`;
+    const asks = ['br', 'gzip', 'identity', 'br', 'gzip', 'identity'];
+    const answers = await Promise.all(
+      asks.map(async (encoding) => {
+        const res = await fetch(url, { headers: { 'accept-encoding': encoding } });
+        return { encoding, sent: res.headers.get('content-encoding'), body: (await res.json()) as any };
+      }),
+    );
+    for (const answer of answers) {
+      // 200 memory ids make the answer large enough to be worth compressing.
+      expect(answer.sent).toBe(answer.encoding === 'identity' ? null : answer.encoding);
+      expect(answer.body).toEqual(answers[0]!.body);
+    }
+    expect(answers[0]!.body).toMatchObject({ operation_id: op, status: 'completed' });
+    expect(answers[0]!.body.result.memory_ids).toHaveLength(200);
+  });
+
   it('answers the current state, not ended, when the wait runs out first', async () => {
     const bank = uniqueBank('wait-short');
     const op = await submit(bank, 400);

@@ -64,7 +64,7 @@ export function eventRoutes(deps: AppDeps, streams: ConnectionLimiter) {
     let first: OperationView;
     try {
       // Before the stream starts, so an unknown operation is a plain 404.
-      first = await deps.operations.get(bank_id, operation_id);
+      first = await watches.current(bank_id, operation_id);
     } catch (error) {
       lease.release();
       throw error;

@@ -12,6 +12,7 @@ import {
   listOperationsQuery,
   operationParams,
 } from '../schemas.js';
+import { SharedAnswers } from '../shared-answer.js';
 import { jsonBody, validate } from '../validate.js';
 
 // Waiting GETs learn of the end from one shared read of the operation every WAIT_POLL_MS (the row, indexed
@@ -36,6 +37,7 @@ export function operationRoutes(deps: AppDeps) {
     WAIT_POLL_MS,
     deps.logger,
   );
+  const answers = new SharedAnswers();
 
   return new Hono<{ Bindings: HttpBindings }>()
     .get('/', async (c) => {
@@ -58,8 +60,8 @@ export function operationRoutes(deps: AppDeps) {
       // Refused before the store is read, so refusals cost nothing.
       const lease = waiters.acquire(clientOf(c));
       try {
-        const { operation, ended } = await waitForOperationEnd({
-          first: await deps.operations.get(bank_id, operation_id),
+        const { json, ended } = await waitForOperationEnd({
+          first: await watches.current(bank_id, operation_id),
           bankId: bank_id,
           operationId: operation_id,
           waitMs: wait,
@@ -68,7 +70,7 @@ export function operationRoutes(deps: AppDeps) {
           signal: c.req.raw.signal,
         });
         c.header(ENDED_HEADER, String(ended));
-        return c.json(operation);
+        return answers.respond(c, json);
       } finally {
         lease.release();
       }
