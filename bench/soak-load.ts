@@ -21,9 +21,16 @@ export class Stats {
   readonly all = new Map<string, number[]>();
 
   note(kind: string, ms: number): void {
-    this.window.set(kind, [...(this.window.get(kind) ?? []), ms]);
-    this.all.set(kind, [...(this.all.get(kind) ?? []), ms]);
+    // Appended in place: a copy per request would cost the load generator time quadratic in the run's length.
+    Stats.samples(this.window, kind).push(ms);
+    Stats.samples(this.all, kind).push(ms);
     this.totals.set(kind, (this.totals.get(kind) ?? 0) + 1);
+  }
+
+  private static samples(map: Map<string, number[]>, kind: string): number[] {
+    let list = map.get(kind);
+    if (!list) map.set(kind, (list = []));
+    return list;
   }
 
   error(kind: string, detail: string): void {
