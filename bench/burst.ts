@@ -21,6 +21,8 @@ const BANKS = 20;
 const DOCS_EACH = 10;
 /** Lets the cancelled burst's last workflow tasks and the store's clean-up finish before the next batch. */
 const SETTLE_MS = 15_000;
+/** The bank the burst's `i`-th submit goes to, beside the batch's own `bank`. */
+const burstBank = (bank: string, i: number) => `${bank}-burst-${i % BANKS}`;
 const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 interface Timed {
@@ -39,13 +41,13 @@ async function timedBatch(service: ServiceChild, bank: string, seed: number, bur
     submits = await Promise.all(
       Array.from({ length: SUBMITS }, async (_, i) => {
         const docs = makeDocuments(DOCS_EACH, 10_000 + i);
-        return (await submit(service.url, `${bank}-burst-${i % BANKS}`, docs)).ms;
+        return (await submit(service.url, burstBank(bank, i), docs)).ms;
       }),
     );
   }
   const done = await waitEnded(service.url, bank, operationId);
   // The burst's own batches (and their follow-ups) would otherwise still run under the next batch alone.
-  const banks = burst ? Array.from({ length: BANKS }, (_, i) => `${bank}-burst-${i}`) : [];
+  const banks = burst ? Array.from({ length: BANKS }, (_, i) => burstBank(bank, i)) : [];
   await Promise.all([bank, ...banks].map((b) => cancelOpenOperations(service.url, b)));
   const ms = Date.parse(done.completed_at) - Date.parse(done.created_at);
   return { ms, docsPerSecond: (BATCH_DOCS / ms) * 1000, submits };

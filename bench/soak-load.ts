@@ -16,7 +16,6 @@ export const coldBank = (i: number) => `soak-cold-${i}`;
 /** Latencies (ms) by request kind, drained once a minute; counts kept for the whole run. */
 export class Stats {
   private window = new Map<string, number[]>();
-  readonly totals = new Map<string, number>();
   readonly errors = new Map<string, number>();
   readonly all = new Map<string, number[]>();
 
@@ -24,7 +23,11 @@ export class Stats {
     // Appended in place: a copy per request would cost the load generator time quadratic in the run's length.
     Stats.samples(this.window, kind).push(ms);
     Stats.samples(this.all, kind).push(ms);
-    this.totals.set(kind, (this.totals.get(kind) ?? 0) + 1);
+  }
+
+  /** Answers noted for each kind over the whole run. */
+  totals(): Record<string, number> {
+    return Object.fromEntries([...this.all].map(([kind, list]) => [kind, list.length]));
   }
 
   private static samples(map: Map<string, number[]>, kind: string): number[] {

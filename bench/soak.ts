@@ -221,7 +221,7 @@ async function main(): Promise<void> {
       crashes: crashes.length,
       hotSubmitP99Ms: percentile(window.get('submit hot') ?? [], 99),
       readP99Ms: percentile(reads, 99),
-      hotSubmits: stats.totals.get('submit hot') ?? 0,
+      hotSubmits: stats.all.get('submit hot')?.length ?? 0,
       requests: [...window.values()].reduce((n, v) => n + v.length, 0),
       loadAverage: loadAverage(),
     };
@@ -251,7 +251,7 @@ async function main(): Promise<void> {
     burstMs: bursts,
     cancelMs: stats.all.get('cancel to cancelled') ?? [],
     webhookDeliveries: deliveries,
-    totals: Object.fromEntries(stats.totals),
+    totals: stats.totals(),
     errors: Object.fromEntries(stats.errors),
     loadAverageEnd: loadAverage(),
   };
