@@ -31,8 +31,8 @@ export class Stats {
   }
 
   private static samples(map: Map<string, number[]>, kind: string): number[] {
-    let list = map.get(kind);
-    if (!list) map.set(kind, (list = []));
+    const list = map.get(kind) ?? [];
+    if (list.length === 0) map.set(kind, list);
     return list;
   }
 
