@@ -6,18 +6,16 @@
  * there, and retaining it through the service takes about 25 minutes (`npm run bench -- --large`).
  */
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.js';
 import { createLogger } from '../src/logger.js';
 import { startRuntime } from '../src/runtime.js';
 import { startTestDevServer } from '../test/support/dev-server.js';
+import { loadAverage, runBench, scratchDir } from './lifecycle.js';
 import { fmt, percentile, table } from './measure.js';
 import { log, REPO_ROOT } from './settings.js';
-
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 const DOCUMENTS = 100_000;
 const FACTS_PER_DOCUMENT = 3;
@@ -57,7 +55,7 @@ async function measure(url: string, acceptEncoding: string) {
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-answers-'));
+  const root = scratchDir('answers');
   const logger = createLogger('warn');
   const devServer = await startTestDevServer();
   const config = loadConfig({
@@ -146,10 +144,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

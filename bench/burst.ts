@@ -4,12 +4,12 @@
  * alone, in one run.
  */
 
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestDevServer } from '../test/support/dev-server.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { loadAverage, runBench, scratchDir } from './lifecycle.js';
 import { fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, pollOperation, submit, waitEnded } from './operations.js';
 import { type ServiceChild, startService } from './service.js';
@@ -23,8 +23,6 @@ const DOCS_EACH = 10;
 const SETTLE_MS = 15_000;
 /** The bank the burst's `i`-th submit goes to, beside the batch's own `bank`. */
 const burstBank = (bank: string, i: number) => `${bank}-burst-${i % BANKS}`;
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
 interface Timed {
   ms: number;
   docsPerSecond: number;
@@ -54,8 +52,7 @@ async function timedBatch(service: ServiceChild, bank: string, seed: number, bur
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-burst-'));
-  chmodSync(root, 0o711);
+  const root = scratchDir('burst');
   const loadBefore = loadAverage();
   const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
   const service = await startService({
@@ -112,10 +109,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

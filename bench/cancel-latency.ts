@@ -13,11 +13,12 @@
  * Extra environment (HINDSIGHT_*) passes to the service.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { scratchDir } from './lifecycle.js';
 import { percentile, rssMb, sleep } from './measure.js';
 import { cancelOpenOperations, opsPath, submit, waitEnded } from './operations.js';
 import { http, type ServiceChild, startService } from './service.js';
@@ -130,8 +131,7 @@ async function oneCancel(service: ServiceChild, temporalPort: number, round: num
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'hindsight-cancel-'));
-  chmodSync(root, 0o711); // the embedded PostgreSQL server (as the postgres user) must pass here
+  const root = scratchDir('cancel');
   const temporalPort = await freePort();
   const extra: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (k.startsWith('HINDSIGHT_') && v) extra[k] = v;

@@ -7,12 +7,13 @@
  */
 
 import { fork } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { startTestDevServer } from '../test/support/dev-server.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { loadAverage, runBench, scratchDir } from './lifecycle.js';
 import { type AttackReport, SLOW_BODIES, STREAM_ATTEMPTERS } from './limits-attack.js';
 import { cpuSeconds, fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, submit, waitEnded } from './operations.js';
@@ -29,8 +30,6 @@ function machineCpuSeconds(): number {
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   return (fields.reduce((a, b) => a + b, 0) - idle) / 100;
 }
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
 interface Window {
   ms: number;
   docsPerSecond: number;
@@ -135,8 +134,7 @@ function startAttack(url: string, path: string) {
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-limits-'));
-  chmodSync(root, 0o711);
+  const root = scratchDir('limits');
   const loadBefore = loadAverage();
   const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
   const service = await startService({
@@ -231,10 +229,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -87,19 +87,22 @@ export function rssMb(pid: number): number {
   }
 }
 
-/** Samples a process's RSS every 250 ms; `between` reads start, peak and end of a time window. */
-export class RssSampler {
+/** Samples a reading (MB) every `everyMs`; `between` reads start, peak and end of a time window. */
+export class Sampler {
   private readonly samples: { at: number; mb: number }[] = [];
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number) {
+  constructor(
+    private readonly read: () => number,
+    everyMs = 250,
+  ) {
     this.sample();
-    this.timer = setInterval(() => this.sample(), 250);
+    this.timer = setInterval(() => this.sample(), everyMs);
     this.timer.unref();
   }
 
   private sample() {
-    const mb = rssMb(this.pid);
+    const mb = this.read();
     if (!Number.isNaN(mb)) this.samples.push({ at: Date.now(), mb });
   }
 
@@ -123,6 +126,9 @@ export class RssSampler {
     clearInterval(this.timer);
   }
 }
+
+/** A process's RSS, every 250 ms. */
+export const rssSampler = (pid: number) => new Sampler(() => rssMb(pid));
 
 export const fmt = {
   ms: (ms: number) =>

@@ -8,15 +8,16 @@
  *    makes, next to 1 + (calls in flight at the kills) ÷ total.
  */
 import { randomUUID } from 'node:crypto';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ChildService, spawnService } from '../test/support/child-service.js';
 import { startTestDevServer } from '../test/support/dev-server.js';
 import { type FakeProvider, providerEnv, startFakeProvider } from '../test/support/fake-model-provider.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { scratchDir } from './lifecycle.js';
 import { sleep } from './measure.js';
+import { TERMINAL } from './operations.js';
 import { http } from './service.js';
 import { log } from './settings.js';
 
@@ -38,8 +39,7 @@ const LATENCY: [number, number] = [1_000, 2_000];
 /** An answer the provider sent this long before a kill may not have been stored yet: it was in flight. */
 const STORE_WINDOW_MS = 1_000;
 
-const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-models-'));
-chmodSync(root, 0o711); // the embedded store's server (as root, the postgres user) must pass through
+const root = scratchDir('models');
 
 async function healthy(url: string, child: ChildService) {
   for (;;) {
@@ -89,8 +89,7 @@ async function waitEnded(url: () => string, bank: string, id: string, child: () 
     const reply = await http(url(), 'GET', `/v1/default/banks/${bank}/operations/${id}`).catch(
       () => undefined,
     );
-    if (reply?.status === 200 && ['completed', 'failed', 'cancelled'].includes(reply.body.status))
-      return reply.body;
+    if (reply?.status === 200 && TERMINAL.has(reply.body.status)) return reply.body;
     await sleep(500);
   }
 }

@@ -1,10 +1,11 @@
 /** The HTTP calls every bench section makes on operations. */
 import { randomUUID } from 'node:crypto';
+import { TERMINAL_STATUSES } from '../workflows/definitions.js';
 import type { Document } from './corpus.js';
 import { sleep } from './measure.js';
 import { http } from './service.js';
 
-export const TERMINAL = new Set(['completed', 'failed', 'cancelled']);
+export const TERMINAL = new Set<string>(TERMINAL_STATUSES);
 export const opsPath = (bank: string) => `/v1/default/banks/${bank}/operations`;
 
 /** With its own operation id, so a resend (see `http`) attaches to the same operation. */

@@ -5,9 +5,7 @@
  * words (any word, stem or named entity, fused by reciprocal rank), and recall by meaning and words with the
  * embeddings of the tests' fake provider (a bag of concepts in which synonyms meet).
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { extractDocument } from '../src/domain/extract.js';
 import { createLogger } from '../src/logger.js';
 import { normalize } from '../src/models/provider.js';
@@ -22,6 +20,7 @@ import type { StagedItem } from '../src/store/retain-items.js';
 import { fakeEmbedding } from '../test/support/fake-model-provider.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { scratchDir } from './lifecycle.js';
 
 const BANK = 'quality';
 const TOP = 5;
@@ -137,8 +136,7 @@ async function hits(recall: (query: string) => Promise<{ text: string }[]>) {
 const row = (name: string, r: { found: number; missed: string[] }) =>
   console.log(`| ${name} | ${r.found} of ${QUESTIONS.length} | ${r.missed.join(' ') || '—'} |`);
 
-const dir = mkdtempSync(join(tmpdir(), 'hindsight-bench-recall-quality-'));
-chmodSync(dir, 0o711); // the cluster's server (as root, the postgres user) must pass through
+const dir = scratchDir('recall-quality');
 try {
   const server = await startEmbeddedPostgres({
     dataDir: dir,

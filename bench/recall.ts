@@ -5,9 +5,7 @@
  * exactly; this measures it against words only and against an exact scan of every embedding, and how many of
  * the exact scan's top 10 it finds.
  */
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { createLogger } from '../src/logger.js';
 import { normalize } from '../src/models/provider.js';
 import { type Database, openDatabase } from '../src/store/db.js';
@@ -17,6 +15,7 @@ import { migrate } from '../src/store/migrate.js';
 import { recallByMeaningAndWords, recallByWords } from '../src/store/recall.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { scratchDir } from './lifecycle.js';
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -128,8 +127,7 @@ async function measure(name: string, db: Database) {
   );
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'hindsight-bench-recall-'));
-chmodSync(dir, 0o711); // the cluster's server (as root, the postgres user) must pass through
+const dir = scratchDir('recall');
 try {
   console.log(
     '| store | memories | dimensions | words only (median) | words, common names (median) | by meaning (median) | exact scan of every embedding (median) | exact top 10 found |',

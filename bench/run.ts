@@ -3,8 +3,7 @@
  * against the same pipeline called directly, read latency under load, cancel latency and resident memory,
  * each figure measured side by side in one run. Prints the tables and writes docs/BENCHMARKS.md.
  */
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { createLogger } from '../src/logger.js';
@@ -17,7 +16,17 @@ import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
 import { countMemories, directRetain } from './direct.js';
 import { largeBank } from './large-bank.js';
-import { cpuSeconds, fmt, ownCpuSeconds, sleep, timed, treeCpuSeconds, treePssMb } from './measure.js';
+import { loadAverage, runBench, scratchDir } from './lifecycle.js';
+import {
+  cpuSeconds,
+  fmt,
+  ownCpuSeconds,
+  Sampler,
+  sleep,
+  timed,
+  treeCpuSeconds,
+  treePssMb,
+} from './measure.js';
 import { cancelOpenOperations, opsPath, pollOperation, submit, TERMINAL, waitEnded } from './operations.js';
 import { throughputUnderPollers } from './pollers.js';
 import { benchPostgres, deadlockCount, dropPostgresDatabase, freshPostgresDatabase } from './postgres.js';
@@ -46,13 +55,9 @@ import {
 import { submitBurst } from './submits.js';
 
 const logger = createLogger('warn');
-const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-'));
-// The data directories below hold PostgreSQL clusters, whose server (as root, the postgres user) must pass here.
-chmodSync(root, 0o711);
+const root = scratchDir('run');
 /** The direct pipeline's extraction threads: as many as the service's. */
 const extraction = new ExtractionPool(defaults.extractionThreads);
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
 // ---------------------------------------------------------------------------------------------------------
 // 1 + 4 + 5: batch retain through the service against the direct pipeline, with RSS and CPU
 
@@ -92,7 +97,7 @@ async function retainRun(
   const idleAt = service.rss.mark();
   const storePid = service.postgresPid();
   const storeIdleMb = storePid ? treePssMb(storePid) : Number.NaN;
-  const storePeak = peakSampler(() => (storePid ? treePssMb(storePid) : Number.NaN));
+  const storeSampler = new Sampler(() => (storePid ? treePssMb(storePid) : Number.NaN), 500);
   const cpuBefore = {
     service: cpuSeconds(service.pid),
     devServer: devServerPid ? treeCpuSeconds(devServerPid) : NaN,
@@ -107,7 +112,8 @@ async function retainRun(
   const serviceCpu = cpuSeconds(service.pid) - cpuBefore.service;
   const devServerCpu = devServerPid ? treeCpuSeconds(devServerPid) - cpuBefore.devServer : NaN;
   const submitRss = service.rss.between(idleAt, acceptedAt);
-  const storeMb = { idle: storeIdleMb, runPeak: storePeak.stop() };
+  const storeMb = { idle: storeIdleMb, runPeak: storeSampler.between(idleAt, storeSampler.mark()).peak };
+  storeSampler.stop();
   const runRss = service.rss.between(acceptedAt, endAt);
   const followUpsCancelled = await cancelOpenOperations(service.url, bank);
   const deadlocksAfter = await serviceDeadlocks?.();
@@ -177,21 +183,6 @@ async function warmUpService(service: ServiceChild, tag: string): Promise<void> 
 interface DirectStore {
   db: Database;
   cleanUp(): Promise<void>;
-}
-
-/** The highest value `read` gives, sampled every 500 ms until stopped. */
-function peakSampler(read: () => number): { stop(): number } {
-  let peak = read();
-  const timer = setInterval(() => {
-    const value = read();
-    if (!(value <= peak)) peak = value;
-  }, 500);
-  return {
-    stop: () => {
-      clearInterval(timer);
-      return peak;
-    },
-  };
 }
 
 /** A fresh database on the engine's server for the direct pipeline, with the service's warm-up documents in it. */
@@ -377,10 +368,4 @@ async function main(): Promise<void> {
   console.log(`\n${writeReport().tables}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

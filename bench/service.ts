@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RssSampler, sleep } from './measure.js';
+import { rssSampler, type Sampler, sleep } from './measure.js';
 import { REPO_ROOT } from './settings.js';
 
 export interface Reply<T = any> {
@@ -51,7 +51,7 @@ export async function http<T = any>(
 export interface ServiceChild {
   pid: number;
   url: string;
-  rss: RssSampler;
+  rss: Sampler;
   /** The embedded PostgreSQL server's postmaster, when the service runs one. */
   postgresPid(): number | undefined;
   /** TMPRL1104 lines the worker has logged: a workflow task ran over the SDK's 5 s warning threshold. */
@@ -131,7 +131,7 @@ export async function startService(options: {
   child.stderr?.on('data', keep);
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${options.port}`;
-  const rss = new RssSampler(child.pid);
+  const rss = rssSampler(child.pid);
 
   const deadline = Date.now() + 120_000;
   for (;;) {

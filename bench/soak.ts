@@ -4,13 +4,13 @@
  * Samples every process's memory, the API's heap and event-loop lag, workflow-task latency and Temporal's
  * "Workflow task not found" warnings once a minute; writes docs/SOAK.md and docs/soak.svg; stops all it started.
  */
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../test/support/ports.js';
+import { loadAverage, runBench, scratchDir } from './lifecycle.js';
 import { percentile, rssMb, sleep, treePssMb } from './measure.js';
 import { http, type ServiceChild, startService } from './service.js';
-import { REPO_ROOT } from './settings.js';
+import { log, REPO_ROOT } from './settings.js';
 import {
   burst,
   canceller,
@@ -43,9 +43,6 @@ const BURST_SUBMITS = 200;
 const BURST_EVERY_MINUTES = 5;
 const NOT_FOUND = 'Workflow task not found';
 const CORRUPTED = 'async hook stack has become corrupted';
-
-const log = (message: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${message}`);
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
 
 /** One value of a Prometheus text exposition (first series of that name). */
 const metric = (text: string, name: string) => {
@@ -108,8 +105,7 @@ function childOf(pid: number, needle: string): number | undefined {
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'hindsight-soak-'));
-  chmodSync(root, 0o711); // the embedded PostgreSQL server (as the postgres user) must pass here
+  const root = scratchDir('soak');
   const ports = {
     api: await freePort(),
     temporal: await freePort(),
@@ -265,10 +261,4 @@ async function main(): Promise<void> {
   log('wrote docs/SOAK.md and docs/soak.svg');
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -4,12 +4,12 @@
  * against the same batch alone, and how long after `completed_at` each waiter had its answer, in one run.
  */
 
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startTestDevServer } from '../test/support/dev-server.js';
 import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
+import { loadAverage, runBench, scratchDir } from './lifecycle.js';
 import { fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, opsPath, submit, waitEnded } from './operations.js';
 import { type ServiceChild, startService } from './service.js';
@@ -17,8 +17,6 @@ import { log } from './settings.js';
 
 const BATCH_DOCS = 2_000;
 const WAITERS = 1_000;
-const loadAverage = () => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
 interface Timed {
   ms: number;
   docsPerSecond: number;
@@ -80,8 +78,7 @@ async function timedBatch(
 }
 
 async function main(): Promise<void> {
-  const root = mkdtempSync(join(tmpdir(), 'hindsight-bench-wait-'));
-  chmodSync(root, 0o711);
+  const root = scratchDir('wait');
   const loadBefore = loadAverage();
   const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
   const service = await startService({
@@ -140,10 +137,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(
-  () => process.exit(0),
-  (error) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+runBench(main);

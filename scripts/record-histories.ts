@@ -25,6 +25,7 @@ import {
   operationWorkflowId,
   type ReflectInput,
   reflectWorkflowId,
+  TERMINAL_STATUSES,
 } from '../workflows/definitions.js';
 import { batchRetainWorkflow, reflectWorkflow } from '../workflows/index.js';
 
@@ -73,13 +74,15 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 
+const isEnded = (status: string) => (TERMINAL_STATUSES as readonly string[]).includes(status);
+
 const operation = (base: string, bank: string, id: string) =>
   call(base, 'GET', `/v1/default/banks/${bank}/operations/${id}`);
 
 async function ended(base: string, bank: string, id: string, expected: string): Promise<Answer> {
   const op = await until(`operation ${id} to end`, async () => {
     const o = await operation(base, bank, id);
-    return ['completed', 'failed', 'cancelled'].includes(o.status) && o;
+    return isEnded(o.status) && o;
   });
   if (op.status !== expected) throw new Error(`operation ${id} ended ${op.status}, not ${expected}`);
   return op;
@@ -88,9 +91,7 @@ async function ended(base: string, bank: string, id: string, expected: string): 
 async function bankIdle(base: string, bank: string): Promise<void> {
   await until(`every operation of ${bank} to end`, async () => {
     const list = await call(base, 'GET', `/v1/default/banks/${bank}/operations?limit=100`);
-    return list.operations.every((o: { status: string }) =>
-      ['completed', 'failed', 'cancelled'].includes(o.status),
-    );
+    return list.operations.every((o: { status: string }) => isEnded(o.status));
   });
 }
 

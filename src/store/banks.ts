@@ -59,11 +59,6 @@ export async function getBankRow(sql: Sql, bankId: string): Promise<BankRow | un
   return rows[0];
 }
 
-export async function getBankProfile(sql: Sql, bankId: string): Promise<BankProfile | undefined> {
-  const row = await getBankRow(sql, bankId);
-  return row && toProfile(row);
-}
-
 /**
  * Creates the bank when it is new and applies the fields given; fields left out keep their value. Disposition
  * traits and configuration keys are merged one by one, so a caller changing one keeps the others.

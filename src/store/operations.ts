@@ -3,10 +3,14 @@ import {
   type OperationStatus,
   type OperationType,
   runsAlone,
+  TERMINAL_STATUSES,
   type TerminalStatus,
 } from '../../workflows/definitions.js';
 import { assertBankTakesWork } from './bank-state.js';
 import type { Sql } from './db.js';
+
+/** A WHERE condition that holds for the rows of ended operations, spelled from the one list of terminal statuses. */
+export const ENDED = `status IN (${TERMINAL_STATUSES.map((status) => `'${status}'`).join(', ')})`;
 
 export interface OperationRow {
   /** The store's key (workflows, activities and staged items use it); unique across banks. */
@@ -373,10 +377,7 @@ export async function cancelIfPending(sql: Sql, row: OperationRow): Promise<void
 
 /** Deletes an ended operation's row (staged items and model answers cascade; retries keep their own rows). */
 export async function deleteEndedOperation(sql: Sql, id: string): Promise<boolean> {
-  const rows = await sql.query(
-    `DELETE FROM operations WHERE id = $1 AND status IN ('completed', 'failed', 'cancelled') RETURNING id`,
-    [id],
-  );
+  const rows = await sql.query(`DELETE FROM operations WHERE id = $1 AND ${ENDED} RETURNING id`, [id]);
   return rows.length > 0;
 }
 

@@ -1,4 +1,5 @@
 import type { Database, Sql } from './db.js';
+import { ENDED } from './operations.js';
 
 // Removing what ended long ago, in small steps: every statement below touches at most BATCH_ROWS rows and
 // commits on its own, so the sweep never holds many locks or a long transaction, and API writes go on beside
@@ -11,8 +12,6 @@ export const OPERATIONS_PER_ROUND = 100;
 /** A tombstone is removed once it is this many retention periods old (at least a day). */
 export const TOMBSTONE_RETENTION_FACTOR = 4;
 const MIN_TOMBSTONE_MS = 86_400_000;
-
-const ENDED = `status IN ('completed', 'failed', 'cancelled')`;
 
 /** Tables whose rows belong to one operation and go with it (their foreign keys cascade on its delete). */
 const OWNED_TABLES = ['retain_items', 'model_answers', 'model_usage'] as const;
