@@ -190,17 +190,9 @@ async function main() {
 
     // A chunk that fails for good: a worker of its own whose chunk activity refuses every item.
     const faultyQueue = 'histories-faulty-chunk';
-    const connection = await NativeConnection.connect({ address: server.address });
-    const calls = await Connection.connect({ address: server.address });
-    const activities = createActivities({
-      db: runtime.db,
-      client: runtime.client,
-      calls: new TrackedCalls(calls),
-      config,
-      logger,
-      startFollowUps: (bankId) => runtime.operations.startFollowUps(bankId),
-      extraction: runtime.extraction,
-    });
+    const { connection, activities, close } = await workerParts(server.address, runtime, config, (bankId) =>
+      runtime.operations.startFollowUps(bankId),
+    );
     const faulty = await Worker.create({
       connection,
       taskQueue: faultyQueue,
@@ -224,8 +216,7 @@ async function main() {
       args: [{ operationId: failId, bankId: failBank, items: docs(10, 'fail'), chunkSize: 5 }],
     });
     const outcome = await faulty.runUntil(failHandle.result());
-    await connection.close();
-    await calls.close();
+    await close();
     if (outcome.status !== 'failed') throw new Error(`the failing batch ended ${outcome.status}`);
     scenarios.set(failHandle.workflowId, 'batch_retain-failed-chunk');
     scenarios.set(bankQueueWorkflowId(failBank), 'bank_queue-failed-chunk');
@@ -259,6 +250,31 @@ async function main() {
   }
 }
 
+/** A worker connection and the activities of a worker of our own, beside the runtime's. */
+async function workerParts(
+  address: string,
+  runtime: Awaited<ReturnType<typeof startRuntime>>,
+  config: ReturnType<typeof loadConfig>,
+  startFollowUps: (bankId: string) => Promise<void>,
+) {
+  const connection = await NativeConnection.connect({ address });
+  const calls = await Connection.connect({ address });
+  const activities = createActivities({
+    db: runtime.db,
+    client: runtime.client,
+    calls: new TrackedCalls(calls),
+    config,
+    logger,
+    startFollowUps,
+    extraction: runtime.extraction,
+  });
+  const close = async () => {
+    await connection.close();
+    await calls.close();
+  };
+  return { connection, activities, close };
+}
+
 /** Reflect workflows run to their end on a task queue whose workers call the fake provider; their ids by scenario. */
 async function recordReflects(
   address: string,
@@ -275,17 +291,7 @@ async function recordReflects(
     HINDSIGHT_API_EMBEDDINGS_PROVIDER: 'none',
     TEMPORAL_TASK_QUEUE: taskQueue,
   });
-  const connection = await NativeConnection.connect({ address });
-  const calls = await Connection.connect({ address });
-  const activities = createActivities({
-    db: runtime.db,
-    client: runtime.client,
-    calls: new TrackedCalls(calls),
-    config,
-    logger,
-    startFollowUps: async () => {},
-    extraction: runtime.extraction,
-  });
+  const { connection, activities, close } = await workerParts(address, runtime, config, async () => {});
   const workers = [
     await Worker.create({ connection, taskQueue, workflowBundle, activities }),
     await Worker.create({ connection, taskQueue: modelTaskQueue(taskQueue), activities }),
@@ -316,8 +322,7 @@ async function recordReflects(
   } finally {
     for (const w of workers) w.shutdown();
     await Promise.all(running);
-    await connection.close();
-    await calls.close();
+    await close();
   }
   return scenarios;
 }

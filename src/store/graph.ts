@@ -1,15 +1,8 @@
+import type { MemoryForLinking } from '../domain/link-universe.js';
 import type { Sql } from './db.js';
 
-export interface LinkableMemory {
-  id: string;
-  text: string;
-  documentId: string | null;
-  occurredAt: Date | null;
-  createdAt: Date;
-  entityIds: string[];
-  /** Fact index within its document, so "adjacent" in a document means adjacent facts. */
-  position: number;
-}
+/** A memory as the linker reads it; its fact index is always known here, so "adjacent" means adjacent facts. */
+export type LinkableMemory = MemoryForLinking & { position: number };
 
 export interface LinkRow {
   sourceId: string;

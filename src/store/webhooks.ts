@@ -216,19 +216,12 @@ export interface DeliveryView {
   created_at: string;
 }
 
-interface DeliveryRow {
-  id: string;
-  event_id: string;
-  event_type: WebhookEventType;
-  operation_id: string;
-  attempts: number;
-  status: DeliveryStatus;
-  last_status_code: number | null;
-  last_error: string | null;
+/** A delivery as the database returns it: its times are dates, which the view sends as ISO strings. */
+type DeliveryRow = Omit<DeliveryView, 'next_attempt_at' | 'delivered_at' | 'created_at'> & {
   next_attempt_at: Date | null;
   delivered_at: Date | null;
   created_at: Date;
-}
+};
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
