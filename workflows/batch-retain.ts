@@ -6,7 +6,7 @@ import {
   isCancellation,
   workflowInfo,
 } from '@temporalio/workflow';
-import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import { chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
 import { runOperation } from './lifecycle.js';
 
@@ -19,18 +19,8 @@ export const DEFAULT_CHUNK_CONCURRENCY = 4;
  */
 export async function batchRetainWorkflow(input: BatchRetainInput): Promise<OperationOutcome> {
   return runOperation('batch_retain', input, {
-    register: async () => {
-      const { workflowId, startTime } = workflowInfo();
-      return bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'batch_retain',
-        workflowId,
-        createdAt: startTime.toISOString(),
-        params: {},
-        items: input.items,
-      });
-    },
+    params: {},
+    items: input.items,
     work: (state) => retainInChunks(input, state),
   });
 }

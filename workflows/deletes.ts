@@ -1,5 +1,5 @@
 import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { bookkeeping, chunkWork } from './activities.js';
+import { chunkWork } from './activities.js';
 import type { DeleteInput, OperationOutcome, OperationProgress, OperationType } from './definitions.js';
 import { runOperation } from './lifecycle.js';
 
@@ -24,15 +24,7 @@ function runDelete(
 ): Promise<OperationOutcome> {
   const target = { operationId: input.operationId, bankId: input.bankId, documentId: input.documentId };
   return runOperation(type, input, {
-    register: () =>
-      bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type,
-        workflowId: workflowInfo().workflowId,
-        createdAt: workflowInfo().startTime.toISOString(),
-        params: input.documentId === undefined ? {} : { document_id: input.documentId },
-      }),
+    params: input.documentId === undefined ? {} : { document_id: input.documentId },
     work: async (state: OperationProgress) => {
       if (!input.resume) state.total = (await chunkWork.prepareDelete(target)).total;
       for (;;) {

@@ -8,15 +8,7 @@ export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<Oper
   let cutoff = input.resume?.cutoff;
   let linksCreated = input.resume?.totals?.linksCreated ?? 0;
   return runOperation('graph_update', input, {
-    register: () =>
-      bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'graph_update',
-        workflowId: workflowInfo().workflowId,
-        createdAt: workflowInfo().startTime.toISOString(),
-        params: { full_rebuild: input.fullRebuild ?? false },
-      }),
+    params: { full_rebuild: input.fullRebuild ?? false },
     work: async (state) => {
       if (!cutoff) {
         const prepared = await bookkeeping.prepareGraphUpdate({

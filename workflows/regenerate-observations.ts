@@ -39,15 +39,7 @@ export async function regenerateObservationsWorkflow(
   let updated = input.resume?.totals?.observationsUpdated ?? 0;
   const entityIds = input.entityIds ?? null;
   return runOperation('regenerate_observations', input, {
-    register: () =>
-      bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'regenerate_observations',
-        workflowId: workflowInfo().workflowId,
-        createdAt: workflowInfo().startTime.toISOString(),
-        params: entityIds ? { entity_ids: entityIds } : {},
-      }),
+    params: entityIds ? { entity_ids: entityIds } : {},
     work: async (state) => {
       if (!input.resume) {
         state.total = await bookkeeping.prepareObservations({
