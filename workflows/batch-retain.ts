@@ -1,14 +1,8 @@
-import {
-  allHandlersFinished,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  isCancellation,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
 import { chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 export const DEFAULT_CHUNK_SIZE = 250;
 export const DEFAULT_CHUNK_CONCURRENCY = 4;
@@ -115,8 +109,7 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
         // Let the window drain so the next run starts from a clean index, with all progress accounted for.
         await condition(() => inFlight === 0);
         if (failure !== undefined) break;
-        await condition(allHandlersFinished);
-        await continueAsNew<(i: BatchRetainInput) => Promise<OperationOutcome>>({
+        await continueInNewRun<typeof batchRetainWorkflow>({
           ...input,
           items: undefined,
           resume: { progress: state.progress, total: state.total, nextIndex: next },

@@ -1,7 +1,8 @@
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import { chunkWork } from './activities.js';
 import type { DeleteInput, OperationOutcome, OperationProgress, OperationType } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 /** Deletes a bank: everything in it, then its row; the operation's own row stays readable. */
 export async function deleteBankWorkflow(input: DeleteInput): Promise<OperationOutcome> {
@@ -32,8 +33,7 @@ function runDelete(
         state.progress += slice.deleted;
         if (slice.done) return;
         if (workflowInfo().continueAsNewSuggested) {
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof self>({
+          await continueInNewRun<typeof self>({
             ...input,
             resume: { progress: state.progress, total: state.total },
           });

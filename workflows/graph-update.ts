@@ -1,7 +1,8 @@
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import { bookkeeping, chunkWork } from './activities.js';
 import type { GraphUpdateInput, OperationOutcome } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 /** Links the bank's memories (entity, temporal and similarity links), a chunk of unlinked memories at a time. */
 export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<OperationOutcome> {
@@ -21,8 +22,7 @@ export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<Oper
       }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof graphUpdateWorkflow>({
+          await continueInNewRun<typeof graphUpdateWorkflow>({
             ...input,
             resume: { progress: state.progress, total: state.total, cutoff, totals: { linksCreated } },
           });

@@ -1,13 +1,8 @@
-import {
-  allHandlersFinished,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, workflowInfo } from '@temporalio/workflow';
 import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { ModelSteps, OperationOutcome, RegenerateObservationsInput } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 /**
  * Asks the chat model for the observations of the next chunk's entities, one stored call each (entities whose
@@ -50,8 +45,7 @@ export async function regenerateObservationsWorkflow(
       }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof regenerateObservationsWorkflow>({
+          await continueInNewRun<typeof regenerateObservationsWorkflow>({
             ...input,
             resume: {
               progress: state.progress,
