@@ -1,5 +1,5 @@
 import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
-import { chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import { abandonModelCalls, chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
 import { runOperation } from './lifecycle.js';
 import { continueInNewRun } from './new-run.js';
@@ -48,8 +48,7 @@ async function retainWithModels(
           ),
         );
       } catch (err) {
-        CancellationScope.current().cancel();
-        throw describeModelFailure(err, models);
+        throw abandonModelCalls(err, models);
       }
     }
     onFactsStored();

@@ -1,5 +1,5 @@
 import { CancellationScope, workflowInfo } from '@temporalio/workflow';
-import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import { abandonModelCalls, bookkeeping, chunkWork, modelCalls } from './activities.js';
 import type { ModelSteps, OperationOutcome, RegenerateObservationsInput } from './definitions.js';
 import { runOperation } from './lifecycle.js';
 import { continueInNewRun } from './new-run.js';
@@ -20,8 +20,7 @@ async function observeWithModel(
         waiting.map((entityId) => calls.observeEntityWithModel({ operationId: next.operationId, entityId })),
       );
     } catch (err) {
-      CancellationScope.current().cancel();
-      throw describeModelFailure(err, models);
+      throw abandonModelCalls(err, models);
     }
   });
 }
