@@ -2,6 +2,7 @@ import {
   ActivityCancellationType,
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   proxyActivities,
   TimeoutFailure,
   workflowInfo,
@@ -50,6 +51,16 @@ export function modelCalls(models: ModelSteps) {
       nonRetryableErrorTypes: [MODEL_REJECTED],
     },
   });
+}
+
+/**
+ * A model call of a fan-out failed: cancels the caller's scope, so the other calls are abandoned, and returns
+ * the failure to throw. The caller keeps its own `await Promise.all(...)`: awaiting it through a helper would
+ * resume the caller a tick later and could reorder the commands of chunks running beside it.
+ */
+export function abandonModelCalls(err: unknown, models: ModelSteps): unknown {
+  CancellationScope.current().cancel();
+  return describeModelFailure(err, models);
 }
 
 /** A step that timed out after retrying for the whole outage window says so, with the provider's last error. */

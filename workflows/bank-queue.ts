@@ -1,7 +1,6 @@
 import {
   allHandlersFinished,
   condition,
-  continueAsNew,
   getExternalWorkflowHandle,
   patched,
   setHandler,
@@ -17,6 +16,7 @@ import {
   releaseSignal,
   runsAlone,
 } from './definitions.js';
+import { continueInNewRun } from './new-run.js';
 
 const IDLE_EXIT = '10 minutes';
 
@@ -65,10 +65,7 @@ export async function bankQueueWorkflow(initial: BankQueueState): Promise<void> 
     // Read before admitting: a signal that lands while a grant is being sent must wake the next round.
     const seen = changes;
     await admit(state);
-    if (newRunDue()) {
-      await condition(allHandlersFinished);
-      await continueAsNew<typeof bankQueueWorkflow>(state);
-    }
+    if (newRunDue()) await continueInNewRun<typeof bankQueueWorkflow>(state);
     const idle = state.queue.length === 0 && state.running.length === 0;
     const changed = await condition(() => changes !== seen, idle ? IDLE_EXIT : undefined);
     if (!changed && state.queue.length === 0 && state.running.length === 0) {

@@ -1,14 +1,8 @@
-import {
-  allHandlersFinished,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  isCancellation,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import { CancellationScope, condition, isCancellation, workflowInfo } from '@temporalio/workflow';
+import { abandonModelCalls, chunkWork, describeModelFailure, modelCalls } from './activities.js';
 import type { BatchRetainInput, ModelSteps, OperationOutcome, OperationProgress } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 export const DEFAULT_CHUNK_SIZE = 250;
 export const DEFAULT_CHUNK_CONCURRENCY = 4;
@@ -19,18 +13,8 @@ export const DEFAULT_CHUNK_CONCURRENCY = 4;
  */
 export async function batchRetainWorkflow(input: BatchRetainInput): Promise<OperationOutcome> {
   return runOperation('batch_retain', input, {
-    register: async () => {
-      const { workflowId, startTime } = workflowInfo();
-      return bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'batch_retain',
-        workflowId,
-        createdAt: startTime.toISOString(),
-        params: {},
-        items: input.items,
-      });
-    },
+    params: {},
+    items: input.items,
     work: (state) => retainInChunks(input, state),
   });
 }
@@ -64,8 +48,7 @@ async function retainWithModels(
           ),
         );
       } catch (err) {
-        CancellationScope.current().cancel();
-        throw describeModelFailure(err, models);
+        throw abandonModelCalls(err, models);
       }
     }
     onFactsStored();
@@ -125,8 +108,7 @@ async function retainInChunks(input: BatchRetainInput, state: OperationProgress)
         // Let the window drain so the next run starts from a clean index, with all progress accounted for.
         await condition(() => inFlight === 0);
         if (failure !== undefined) break;
-        await condition(allHandlersFinished);
-        await continueAsNew<(i: BatchRetainInput) => Promise<OperationOutcome>>({
+        await continueInNewRun<typeof batchRetainWorkflow>({
           ...input,
           items: undefined,
           resume: { progress: state.progress, total: state.total, nextIndex: next },

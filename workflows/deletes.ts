@@ -1,7 +1,8 @@
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
-import { bookkeeping, chunkWork } from './activities.js';
+import { workflowInfo } from '@temporalio/workflow';
+import { chunkWork } from './activities.js';
 import type { DeleteInput, OperationOutcome, OperationProgress, OperationType } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 /** Deletes a bank: everything in it, then its row; the operation's own row stays readable. */
 export async function deleteBankWorkflow(input: DeleteInput): Promise<OperationOutcome> {
@@ -24,15 +25,7 @@ function runDelete(
 ): Promise<OperationOutcome> {
   const target = { operationId: input.operationId, bankId: input.bankId, documentId: input.documentId };
   return runOperation(type, input, {
-    register: () =>
-      bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type,
-        workflowId: workflowInfo().workflowId,
-        createdAt: workflowInfo().startTime.toISOString(),
-        params: input.documentId === undefined ? {} : { document_id: input.documentId },
-      }),
+    params: input.documentId === undefined ? {} : { document_id: input.documentId },
     work: async (state: OperationProgress) => {
       if (!input.resume) state.total = (await chunkWork.prepareDelete(target)).total;
       for (;;) {
@@ -40,8 +33,7 @@ function runDelete(
         state.progress += slice.deleted;
         if (slice.done) return;
         if (workflowInfo().continueAsNewSuggested) {
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof self>({
+          await continueInNewRun<typeof self>({
             ...input,
             resume: { progress: state.progress, total: state.total },
           });

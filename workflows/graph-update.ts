@@ -1,22 +1,15 @@
-import { allHandlersFinished, condition, continueAsNew, workflowInfo } from '@temporalio/workflow';
+import { workflowInfo } from '@temporalio/workflow';
 import { bookkeeping, chunkWork } from './activities.js';
 import type { GraphUpdateInput, OperationOutcome } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 /** Links the bank's memories (entity, temporal and similarity links), a chunk of unlinked memories at a time. */
 export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<OperationOutcome> {
   let cutoff = input.resume?.cutoff;
   let linksCreated = input.resume?.totals?.linksCreated ?? 0;
   return runOperation('graph_update', input, {
-    register: () =>
-      bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'graph_update',
-        workflowId: workflowInfo().workflowId,
-        createdAt: workflowInfo().startTime.toISOString(),
-        params: { full_rebuild: input.fullRebuild ?? false },
-      }),
+    params: { full_rebuild: input.fullRebuild ?? false },
     work: async (state) => {
       if (!cutoff) {
         const prepared = await bookkeeping.prepareGraphUpdate({
@@ -29,8 +22,7 @@ export async function graphUpdateWorkflow(input: GraphUpdateInput): Promise<Oper
       }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof graphUpdateWorkflow>({
+          await continueInNewRun<typeof graphUpdateWorkflow>({
             ...input,
             resume: { progress: state.progress, total: state.total, cutoff, totals: { linksCreated } },
           });

@@ -20,6 +20,7 @@ import {
   type OperationStatus,
   type OperationType,
   progressQuery,
+  type RetainItemInput,
   releaseSignal,
   type TerminalStatus,
 } from './definitions.js';
@@ -27,9 +28,12 @@ import { OPERATION_STATUS } from './search-attributes.js';
 
 export const DEFAULT_BANK_CONCURRENCY = 2;
 
-export interface OperationHooks {
-  /** Makes sure the operation's row exists (starts from other workflows create it here); returns its total. */
-  register(): Promise<{ total: number; seq: number }>;
+/** What one kind of operation adds to the life every operation shares. */
+export interface OperationBody {
+  /** The request as the operation's row records it (a start from another workflow creates the row). */
+  params: Record<string, unknown>;
+  /** batch_retain started from another workflow: its documents, staged with the row. */
+  items?: RetainItemInput[] | undefined;
   /** The work itself; keeps `state.progress` current for the progress query. */
   work(state: OperationProgress): Promise<void>;
 }
@@ -46,17 +50,17 @@ function setStatus(state: OperationProgress, status: OperationStatus): void {
 }
 
 /**
- * The life of every operation: wait for a slot in the bank (`pending`), run (`running`), then write the
- * terminal state in a scope that cancellation cannot interrupt and give the slot back. Cancellation arrives
- * as Temporal's cancel request (the API, the UI's button, a parent workflow) or as the `cancel` signal (which
- * earlier versions of the API sent); both end here.
+ * The life of every operation: make sure its row exists, wait for a slot in the bank (`pending`), run
+ * (`running`), then write the terminal state in a scope that cancellation cannot interrupt and give the slot
+ * back. Cancellation arrives as Temporal's cancel request (the API, the UI's button, a parent workflow) or as
+ * the `cancel` signal (which earlier versions of the API sent); both end here.
  */
 export async function runOperation(
   type: OperationType,
   input: OperationInputBase,
-  hooks: OperationHooks,
+  body: OperationBody,
 ): Promise<OperationOutcome> {
-  const { workflowId } = workflowInfo();
+  const { workflowId, startTime } = workflowInfo();
   const state: OperationProgress = {
     operationId: input.operationId,
     bankId: input.bankId,
@@ -84,7 +88,15 @@ export async function runOperation(
     await work.run(async () => {
       if (cancelReason) throw new CancelledFailure(cancelReason);
       if (!input.resume) {
-        const registered = await hooks.register();
+        const registered = await bookkeeping.registerOperation({
+          operationId: input.operationId,
+          bankId: input.bankId,
+          type,
+          workflowId,
+          createdAt: startTime.toISOString(),
+          params: body.params,
+          items: body.items,
+        });
         state.total = registered.total;
         await bookkeeping.joinBankQueue({
           bankId: input.bankId,
@@ -97,7 +109,7 @@ export async function runOperation(
         if (row.status !== 'running') throw new CancelledFailure('cancelled while pending');
         setStatus(state, 'running');
       }
-      await hooks.work(state);
+      await body.work(state);
     });
   } catch (err) {
     if (err instanceof ContinueAsNew) throw err;

@@ -1,13 +1,8 @@
-import {
-  allHandlersFinished,
-  CancellationScope,
-  condition,
-  continueAsNew,
-  workflowInfo,
-} from '@temporalio/workflow';
-import { bookkeeping, chunkWork, describeModelFailure, modelCalls } from './activities.js';
+import { CancellationScope, workflowInfo } from '@temporalio/workflow';
+import { abandonModelCalls, bookkeeping, chunkWork, modelCalls } from './activities.js';
 import type { ModelSteps, OperationOutcome, RegenerateObservationsInput } from './definitions.js';
 import { runOperation } from './lifecycle.js';
+import { continueInNewRun } from './new-run.js';
 
 /**
  * Asks the chat model for the observations of the next chunk's entities, one stored call each (entities whose
@@ -25,8 +20,7 @@ async function observeWithModel(
         waiting.map((entityId) => calls.observeEntityWithModel({ operationId: next.operationId, entityId })),
       );
     } catch (err) {
-      CancellationScope.current().cancel();
-      throw describeModelFailure(err, models);
+      throw abandonModelCalls(err, models);
     }
   });
 }
@@ -39,15 +33,7 @@ export async function regenerateObservationsWorkflow(
   let updated = input.resume?.totals?.observationsUpdated ?? 0;
   const entityIds = input.entityIds ?? null;
   return runOperation('regenerate_observations', input, {
-    register: () =>
-      bookkeeping.registerOperation({
-        operationId: input.operationId,
-        bankId: input.bankId,
-        type: 'regenerate_observations',
-        workflowId: workflowInfo().workflowId,
-        createdAt: workflowInfo().startTime.toISOString(),
-        params: entityIds ? { entity_ids: entityIds } : {},
-      }),
+    params: entityIds ? { entity_ids: entityIds } : {},
     work: async (state) => {
       if (!input.resume) {
         state.total = await bookkeeping.prepareObservations({
@@ -58,8 +44,7 @@ export async function regenerateObservationsWorkflow(
       }
       while (state.progress < state.total) {
         if (workflowInfo().continueAsNewSuggested) {
-          await condition(allHandlersFinished);
-          await continueAsNew<typeof regenerateObservationsWorkflow>({
+          await continueInNewRun<typeof regenerateObservationsWorkflow>({
             ...input,
             resume: {
               progress: state.progress,
