@@ -148,18 +148,10 @@ export const MEMORY_SELECT = `SELECT m.id, m.bank_id,
     '{}') AS entity_ids
   FROM memories m`;
 
-export interface MemoryRow {
-  id: string;
-  bank_id: string;
-  operation_id: string | null;
-  document_id: string | null;
-  text: string;
-  context: string | null;
+/** A memory as the store reads it: the view's fields, with the instants as dates and, from a recall, a score. */
+export interface MemoryRow extends Omit<MemoryView, 'timestamp' | 'created_at'> {
   occurred_at: Date | null;
-  metadata: Record<string, string> | null;
-  tags: string[] | null;
   created_at: Date;
-  entity_ids: string[];
   score?: number;
 }
 

@@ -141,15 +141,6 @@ export async function moveFailedItems(sql: Sql, fromId: string, toId: string): P
   return moved.length;
 }
 
-/** The staged documents of an operation, in order (a retry's fingerprint is computed from them). */
-export async function loadAll(sql: Sql, operationId: string): Promise<StagedItem[]> {
-  return sql.query<StagedItem>(
-    `SELECT item_index, content, context, occurred_at, document_id, metadata, tags FROM retain_items
-     WHERE operation_id = $1 ORDER BY item_index`,
-    [operationId],
-  );
-}
-
 /** How many failed documents of an operation are still kept for a retry. */
 export async function countFailedItems(sql: Sql, operationId: string): Promise<number> {
   const [row] = await sql.query<{ n: number }>(
