@@ -5,9 +5,9 @@ import { Budget } from '../src/models/budget.js';
 import { type CallDeps, countCall, providerCall } from '../src/models/calls.js';
 import { extractFactsWithModel, factsPrompt } from '../src/models/facts.js';
 import { MAX_OBSERVATION_SOURCES, observationPrompt, observeWithModel } from '../src/models/observation.js';
-import { embed, InvalidAnswer } from '../src/models/provider.js';
+import { embed, InvalidAnswer, type Usage } from '../src/models/provider.js';
 import { reflectPrompt, reflectWithModel } from '../src/models/reflect.js';
-import { TokenBudget } from '../src/models/token-budget.js';
+import { TokenBudget, type TokenRequest } from '../src/models/token-budget.js';
 import type { Database } from '../src/store/db.js';
 import { entityName, newestMemoriesOfEntity } from '../src/store/entities.js';
 import { memoriesToEmbed, writeEmbeddings } from '../src/store/memories.js';
@@ -76,33 +76,54 @@ export function createModelActivities(deps: ModelDeps) {
       ? new TokenBudget(db, models.tokensPerMinute, models.callTimeoutMs, deps.logger)
       : undefined,
   };
+
+  /** Whether the step's answer, or the reason it failed for good, is stored: it was paid for already. */
+  const answered = async (operationId: string, step: string): Promise<boolean> => {
+    const stored = await getAnswer(db, operationId, step);
+    return stored !== undefined && (stored.answer !== null || stored.error !== null);
+  };
+
+  /**
+   * Asks the model for one step of an operation and stores its answer with its cost before the activity
+   * completes; an answer that does not validate goes to handleInvalid.
+   */
+  const askAndStore = async <T extends { usage: Usage }>(
+    operationId: string,
+    step: string,
+    request: TokenRequest,
+    ask: (signal: AbortSignal) => Promise<T>,
+    answerOf: (result: T) => unknown,
+  ): Promise<void> => {
+    try {
+      const result = await providerCall(calls, request, ask);
+      countCall(request.model, 'ok', result.usage);
+      await db.transaction(async (tx) => {
+        await addUsage(tx, operationId, request.model, result.usage);
+        await saveAnswer(tx, operationId, step, { answer: answerOf(result) });
+      });
+    } catch (err) {
+      if (err instanceof InvalidAnswer) return handleInvalid(deps, request.model, operationId, step, err);
+      throw err;
+    }
+  };
+
   return {
     /** Facts of one document from the chat model, stored before the activity completes. */
     extractFactsWithModel: async (input: { operationId: string; itemIndex: number }): Promise<void> => {
       const chat = models.chat;
       if (!chat) throw ApplicationFailure.nonRetryable('no chat model is configured on this worker');
       const step = factsStep(input.itemIndex);
-      const stored = await getAnswer(db, input.operationId, step);
-      if (stored && (stored.answer !== null || stored.error !== null)) return; // paid for already
+      if (await answered(input.operationId, step)) return;
       const [item] = await loadUnprocessed(db, input.operationId, input.itemIndex, input.itemIndex + 1);
       if (!item) return; // retained already
-      try {
-        const prompt = factsPrompt(item);
-        const { facts, usage } = await providerCall(
-          calls,
-          { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'facts' },
-          (signal) => extractFactsWithModel(chat, prompt, models.callTimeoutMs, signal),
-        );
-        countCall(chat.model, 'ok', usage);
-        await db.transaction(async (tx) => {
-          await addUsage(tx, input.operationId, chat.model, usage);
-          await saveAnswer(tx, input.operationId, step, { answer: facts });
-        });
-      } catch (err) {
-        if (err instanceof InvalidAnswer)
-          return handleInvalid(deps, chat.model, input.operationId, step, err);
-        throw err;
-      }
+      const prompt = factsPrompt(item);
+      await askAndStore(
+        input.operationId,
+        step,
+        { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'facts' },
+        (signal) => extractFactsWithModel(chat, prompt, models.callTimeoutMs, signal),
+        (result) => result.facts,
+      );
     },
 
     /** One entity's observation from the chat model, stored before the activity completes. */
@@ -110,28 +131,18 @@ export function createModelActivities(deps: ModelDeps) {
       const chat = models.chat;
       if (!chat) throw ApplicationFailure.nonRetryable('no chat model is configured on this worker');
       const step = observationStep(input.entityId);
-      const stored = await getAnswer(db, input.operationId, step);
-      if (stored && (stored.answer !== null || stored.error !== null)) return; // paid for already
+      if (await answered(input.operationId, step)) return;
       const name = await entityName(db, input.entityId);
       const memories = await newestMemoriesOfEntity(db, input.entityId, MAX_OBSERVATION_SOURCES);
       if (name === undefined || memories.length === 0) return; // nothing to summarise: the observation goes away
-      try {
-        const prompt = observationPrompt({ name }, memories);
-        const { observation, usage } = await providerCall(
-          calls,
-          { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'observation' },
-          (signal) => observeWithModel(chat, prompt, memories, models.callTimeoutMs, signal),
-        );
-        countCall(chat.model, 'ok', usage);
-        await db.transaction(async (tx) => {
-          await addUsage(tx, input.operationId, chat.model, usage);
-          await saveAnswer(tx, input.operationId, step, { answer: observation });
-        });
-      } catch (err) {
-        if (err instanceof InvalidAnswer)
-          return handleInvalid(deps, chat.model, input.operationId, step, err);
-        throw err;
-      }
+      const prompt = observationPrompt({ name }, memories);
+      await askAndStore(
+        input.operationId,
+        step,
+        { model: chat.model, prompt: [prompt.system, prompt.user], answer: 'observation' },
+        (signal) => observeWithModel(chat, prompt, memories, models.callTimeoutMs, signal),
+        (result) => result.observation,
+      );
     },
 
     /**
