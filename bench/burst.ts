@@ -4,15 +4,11 @@
  * alone, in one run.
  */
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { startTestDevServer } from '../test/support/dev-server.js';
-import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
-import { loadAverage, runBench, scratchDir } from './lifecycle.js';
+import { loadAverage, runBench, startBenchService } from './lifecycle.js';
 import { fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, pollOperation, submit, waitEnded } from './operations.js';
-import { type ServiceChild, startService } from './service.js';
+import type { ServiceChild } from './service.js';
 import { log } from './settings.js';
 
 const BATCH_DOCS = 2_000;
@@ -52,16 +48,7 @@ async function timedBatch(service: ServiceChild, bank: string, seed: number, bur
 }
 
 async function main(): Promise<void> {
-  const root = scratchDir('burst');
-  const loadBefore = loadAverage();
-  const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
-  const service = await startService({
-    temporalAddress: devServer.address,
-    dataDir: join(root, 'service'),
-    port: await freePort(),
-    postgresPort: await freePort(),
-    taskQueue: `bench-burst-${process.pid}`,
-  });
+  const { loadBefore, service, stop } = await startBenchService('burst');
   try {
     log('warm-up batch');
     await timedBatch(service, 'bench-burst-warm', 3, false);
@@ -103,9 +90,7 @@ async function main(): Promise<void> {
     );
     console.log(`load average: ${loadBefore} before, ${loadAfter} after`);
   } finally {
-    await service.stop();
-    await devServer.stop();
-    rmSync(root, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -7,17 +7,15 @@
  */
 
 import { fork } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { join } from 'node:path';
-import { startTestDevServer } from '../test/support/dev-server.js';
-import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
-import { loadAverage, runBench, scratchDir } from './lifecycle.js';
+import { loadAverage, runBench, startBenchService } from './lifecycle.js';
 import { type AttackReport, SLOW_BODIES, STREAM_ATTEMPTERS } from './limits-attack.js';
 import { cpuSeconds, fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, submit, waitEnded } from './operations.js';
-import { http, type ServiceChild, startService } from './service.js';
+import { http, type ServiceChild } from './service.js';
 import { log } from './settings.js';
 
 const BATCH_DOCS = 2_000;
@@ -134,15 +132,7 @@ function startAttack(url: string, path: string) {
 }
 
 async function main(): Promise<void> {
-  const root = scratchDir('limits');
-  const loadBefore = loadAverage();
-  const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
-  const service = await startService({
-    temporalAddress: devServer.address,
-    dataDir: join(root, 'service'),
-    port: await freePort(),
-    postgresPort: await freePort(),
-    taskQueue: `bench-limits-${process.pid}`,
+  const { loadBefore, service, stop } = await startBenchService('limits', {
     // HINDSIGHT_BENCH_CPU_PROF=<dir>: the service writes a CPU profile there when it stops.
     ...(process.env.HINDSIGHT_BENCH_CPU_PROF
       ? { nodeArgs: ['--cpu-prof', '--cpu-prof-dir', process.env.HINDSIGHT_BENCH_CPU_PROF] }
@@ -223,9 +213,7 @@ async function main(): Promise<void> {
     );
     console.log(`load average: ${loadBefore} before, ${loadAfter} after`);
   } finally {
-    await service.stop();
-    await devServer.stop();
-    rmSync(root, { recursive: true, force: true });
+    await stop();
   }
 }
 

@@ -4,15 +4,11 @@
  * against the same batch alone, and how long after `completed_at` each waiter had its answer, in one run.
  */
 
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { startTestDevServer } from '../test/support/dev-server.js';
-import { freePort } from '../test/support/ports.js';
 import { makeDocuments } from './corpus.js';
-import { loadAverage, runBench, scratchDir } from './lifecycle.js';
+import { loadAverage, runBench, startBenchService } from './lifecycle.js';
 import { fmt, sleep, summarize, table } from './measure.js';
 import { cancelOpenOperations, opsPath, submit, waitEnded } from './operations.js';
-import { type ServiceChild, startService } from './service.js';
+import type { ServiceChild } from './service.js';
 import { log } from './settings.js';
 
 const BATCH_DOCS = 2_000;
@@ -78,15 +74,7 @@ async function timedBatch(
 }
 
 async function main(): Promise<void> {
-  const root = scratchDir('wait');
-  const loadBefore = loadAverage();
-  const devServer = await startTestDevServer({ dbFilename: join(root, 'temporal.sqlite') });
-  const service = await startService({
-    temporalAddress: devServer.address,
-    dataDir: join(root, 'service'),
-    port: await freePort(),
-    postgresPort: await freePort(),
-    taskQueue: `bench-wait-${process.pid}`,
+  const { loadBefore, service, stop } = await startBenchService('wait', {
     // Every waiter connects from 127.0.0.1, so they all count as one client.
     env: { HINDSIGHT_MAX_OPERATION_WAITS_PER_CLIENT: String(WAITERS) },
   });
@@ -131,9 +119,7 @@ async function main(): Promise<void> {
     console.log(`connections closed before the answer arrived (asked again): ${broken}`);
     console.log(`load average: ${loadBefore} before, ${loadAfter} after`);
   } finally {
-    await service.stop();
-    await devServer.stop();
-    rmSync(root, { recursive: true, force: true });
+    await stop();
   }
 }
 
